@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,9 +23,7 @@ from typing import Any
 from chainrule.errors import ChainruleError
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = (
-    "gradcheck",
-)
+COMMANDS: tuple[str, ...] = ("gradcheck",)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_BAD_DATA = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -89,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code = args.func(args)
+    except BrokenPipeError:
+        # The reader went away (``chainrule ... | head``): not an error of the job.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -12,9 +12,9 @@ Each class carries the exit code the command line uses for it (see DESIGN.md):
 from __future__ import annotations
 
 __all__ = [
+    "ChainruleError",
     "CheckFailedError",
     "CheckpointError",
-    "ChainruleError",
     "ConfigError",
     "DataError",
     "ExpressionError",

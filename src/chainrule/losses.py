@@ -1,0 +1,329 @@
+r"""Losses: a value from the network output and the targets, and its gradient.
+
+Every loss averages over the batch (``reduction="mean"``, the default) or sums
+(``reduction="sum"``). With ``f`` the output of shape ``(n, d)``:
+
+======================  ==================================================  ==============================
+loss                    value (mean)                                        gradient dL/df
+======================  ==================================================  ==============================
+HalfSquaredError        :math:`\frac1n\sum_k \tfrac12\|f_k - y_k\|^2`          :math:`(f - y)/n`
+MeanSquaredError        :math:`\frac1n\sum_k \|f_k - y_k\|^2`                  :math:`2 (f - y)/n`
+BinaryCrossEntropy      :math:`-\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`        :math:`(p-y)/(p(1-p)\,n)`
+  ``from_logits``       the same with :math:`p = \sigma(f)`                   :math:`(\sigma(f) - y)/n`
+SoftmaxCrossEntropy     :math:`-\frac1n\sum_k \ln \mathrm{softmax}(f_k)_{y_k}`  :math:`(\mathrm{softmax}(f) - 1_y)/n`
+======================  ==================================================  ==============================
+
+``MeanSquaredError(per="element")`` divides also by ``d`` (PyTorch's ``MSELoss``). Binary
+cross-entropy sums over the ``d`` outputs of one example. :class:`L2` is a penalty on the
+model's weights, added to the data loss.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from chainrule.errors import ConfigError, DataError, ShapeError, StateError
+from chainrule.layers import stable_sigmoid
+
+__all__ = [
+    "L2",
+    "BinaryCrossEntropy",
+    "HalfSquaredError",
+    "Loss",
+    "MeanSquaredError",
+    "SoftmaxCrossEntropy",
+    "loss_from_spec",
+]
+
+
+class Loss:
+    """Base class: ``forward(out, y) -> float`` then ``backward() -> dL/d out``."""
+
+    kind: ClassVar[str] = "Loss"
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in ("mean", "sum"):
+            raise ConfigError(f"{self.kind}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = reduction
+        self._grad: np.ndarray | None = None
+
+    def forward(self, out: np.ndarray, y: np.ndarray) -> float:
+        """The loss of outputs ``out`` (n, d) against targets ``y``; keeps dL/d out."""
+        out = self._check_output(out)
+        value, grad = self._compute(out, y)
+        self._grad = grad
+        return float(value)
+
+    __call__ = forward
+
+    def backward(self) -> np.ndarray:
+        """``dL/d out`` of the last ``forward``, an array of the output's shape."""
+        if self._grad is None:
+            raise StateError(f"{self.kind}: backward called before forward(out, y)")
+        return self._grad
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": self.kind, "reduction": self.reduction}
+
+    def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def _scale(self, n: int) -> float:
+        return 1.0 / n if self.reduction == "mean" else 1.0
+
+    def _check_output(self, out: Any) -> np.ndarray:
+        out = np.asarray(out)
+        if out.dtype.kind != "f":
+            out = out.astype(np.float64)
+        if out.ndim != 2:
+            raise ShapeError(
+                f"{self.kind}: the network output has shape {out.shape}; expected (n, d), "
+                "one example a row"
+            )
+        if out.shape[0] == 0:
+            raise DataError(f"{self.kind}: the batch is empty (output shape {out.shape})")
+        return out
+
+    def _check_targets_like(self, out: np.ndarray, y: Any) -> np.ndarray:
+        y = np.asarray(y)
+        if y.dtype.kind not in "fiub":
+            raise DataError(f"{self.kind}: targets must be numbers, got dtype {y.dtype}")
+        if y.shape != out.shape:
+            hint = ""
+            if y.ndim == 1 and out.shape == (y.shape[0], 1):
+                hint = " Targets of shape (n,) need to be (n, 1) here: use y.reshape(-1, 1)."
+            elif y.ndim == 2 and y.shape == out.shape[::-1]:
+                hint = " The targets look transposed: use y.T."
+            raise ShapeError(
+                f"{self.kind}: targets have shape {y.shape}, the output has shape {out.shape}; "
+                f"they must be equal.{hint}"
+            )
+        y = y.astype(out.dtype, copy=False)
+        if not np.isfinite(y).all():
+            raise DataError(f"{self.kind}: targets contain NaN or Inf")
+        return y
+
+
+class HalfSquaredError(Loss):
+    r""":math:`L = \frac{1}{n}\sum_k \frac12 \|f_k - y_k\|^2`, :math:`dL/df = (f - y)/n`.
+
+    The loss of seeds 000, 001 and 003. ``y`` has the output's shape (n, d)."""
+
+    kind = "HalfSquaredError"
+
+    def _compute(self, out, y):
+        y = self._check_targets_like(out, y)
+        diff = out - y
+        flat = diff.ravel()
+        scale = self._scale(out.shape[0])
+        value = 0.5 * scale * float(np.dot(flat, flat))
+        diff *= scale
+        return value, diff
+
+
+class MeanSquaredError(Loss):
+    r""":math:`L = \frac{1}{n}\sum_k \|f_k - y_k\|^2`, :math:`dL/df = 2 (f - y)/n`.
+
+    The seed 004 and autoencoder form. ``per="element"`` divides by ``n d`` instead of ``n``,
+    as PyTorch's ``MSELoss`` does."""
+
+    kind = "MeanSquaredError"
+
+    def __init__(self, reduction: str = "mean", per: str = "example") -> None:
+        super().__init__(reduction)
+        if per not in ("example", "element"):
+            raise ConfigError(f"MeanSquaredError: per must be 'example' or 'element', got {per!r}")
+        self.per = per
+
+    def spec(self):
+        return {**super().spec(), "per": self.per}
+
+    def _compute(self, out, y):
+        y = self._check_targets_like(out, y)
+        diff = out - y
+        flat = diff.ravel()
+        scale = self._scale(out.shape[0])
+        if self.per == "element" and self.reduction == "mean":
+            scale /= out.shape[1]
+        value = scale * float(np.dot(flat, flat))
+        diff *= 2.0 * scale
+        return value, diff
+
+
+class BinaryCrossEntropy(Loss):
+    r"""Binary cross-entropy, summed over outputs, averaged over the batch.
+
+    From probabilities ``p`` in (0, 1): :math:`L = -\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`,
+    with ``p`` clipped to :math:`[\epsilon, 1-\epsilon]` so that no log is infinite; gradient
+    :math:`(p - y) / (p (1 - p) n)`. With ``from_logits=True`` the output is the logit
+    :math:`z` and :math:`L = \frac1n\sum [\max(z,0) - z y + \ln(1 + e^{-|z|})]`, stable for
+    any z, gradient :math:`(\sigma(z) - y)/n`. Labels ``y`` lie in [0, 1] (usually {0, 1}).
+
+    Seed 004 writes :math:`\mathcal{L} = y\ln\hat y + (1-y)\ln(1-\hat y)` without the minus
+    sign: that is the log-likelihood, which gradient descent would maximise the wrong way.
+    """
+
+    kind = "BinaryCrossEntropy"
+
+    def __init__(
+        self, from_logits: bool = False, reduction: str = "mean", eps: float = 1e-12
+    ) -> None:
+        super().__init__(reduction)
+        if not (0 < eps < 0.5):
+            raise ConfigError(f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}")
+        self.from_logits = bool(from_logits)
+        self.eps = float(eps)
+
+    def spec(self):
+        return {**super().spec(), "from_logits": self.from_logits, "eps": self.eps}
+
+    def _compute(self, out, y):
+        y = self._check_targets_like(out, y)
+        if y.size and (y.min() < 0 or y.max() > 1):
+            raise DataError(
+                f"BinaryCrossEntropy: labels must lie in [0, 1], got values from {y.min()} "
+                f"to {y.max()}"
+            )
+        scale = self._scale(out.shape[0])
+        if self.from_logits:
+            z = out
+            value = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+            grad = stable_sigmoid(z)
+            grad -= y
+        else:
+            if out.size and (out.min() < 0 or out.max() > 1):
+                raise DataError(
+                    "BinaryCrossEntropy: outputs must be probabilities in [0, 1] (got values "
+                    f"from {out.min():.4g} to {out.max():.4g}); end the network with Sigmoid "
+                    "or use BinaryCrossEntropy(from_logits=True)"
+                )
+            p = np.clip(out, self.eps, 1 - self.eps)
+            value = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+            grad = (p - y) / (p * (1 - p))
+        grad *= scale
+        return scale * float(value.sum()), grad
+
+
+class SoftmaxCrossEntropy(Loss):
+    r"""Softmax and cross-entropy fused, from logits ``z`` (n, c) and integer labels (n,).
+
+    :math:`L = \frac1n \sum_k [\log\sum_j e^{z_{kj}} - z_{k y_k}]`, computed as a stable
+    log-sum-exp (logits of 1e4 are fine); :math:`dL/dz = (\mathrm{softmax}(z) - 1_{y})/n`
+    (seed 002: :math:`p_j - [j = y_i]`)."""
+
+    kind = "SoftmaxCrossEntropy"
+
+    def _compute(self, out, y):
+        n, c = out.shape
+        y = _check_labels(y, n, c, self.kind)
+        shifted = out - out.max(axis=1, keepdims=True)
+        P = np.exp(shifted)
+        sums = P.sum(axis=1)
+        rows = np.arange(n)
+        scale = self._scale(n)
+        value = scale * float(np.sum(np.log(sums)) - np.sum(shifted[rows, y]))
+        P /= sums[:, None]
+        P[rows, y] -= 1.0
+        P *= scale
+        return value, P
+
+
+def _check_labels(y: Any, n: int, c: int, where: str) -> np.ndarray:
+    """Integer class labels of shape (n,) in [0, c)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape == (n, 1):
+        raise ShapeError(
+            f"{where}: labels have shape {y.shape}; expected ({n},), one integer per example. "
+            "Use y.ravel()."
+        )
+    if y.ndim == 2 and y.shape == (n, c):
+        raise ShapeError(
+            f"{where}: labels have shape {y.shape}, which looks one-hot; expected ({n},) "
+            "integer class indices. Use y.argmax(axis=1)."
+        )
+    if y.shape != (n,):
+        raise ShapeError(f"{where}: labels have shape {y.shape}; expected ({n},) for {n} outputs")
+    if y.dtype.kind not in "iu":
+        hint = ""
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            hint = " They are whole numbers: use y.astype(int)."
+        raise DataError(f"{where}: labels must be integers, got dtype {y.dtype}.{hint}")
+    if y.size:
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= c:
+            hint = ""
+            if lo >= 1 and hi == c:
+                hint = " The labels seem to start at 1: subtract 1 so that they start at 0."
+            raise DataError(
+                f"{where}: labels must lie in 0..{c - 1} for {c} classes, got values from "
+                f"{lo} to {hi}.{hint}"
+            )
+    return y.astype(np.intp, copy=False)
+
+
+class L2:
+    r"""Weight decay :math:`\lambda \sum_l \|W_l\|_F^2` over weights only (not biases).
+
+    Gradient :math:`2\lambda W_l` (seed 002). ``half=True`` gives the
+    :math:`\frac{\lambda}{2}\sum\|W\|^2` convention with gradient :math:`\lambda W`.
+    ``forward(model)`` returns the penalty; ``backward(model)`` *adds* its gradient to each
+    weight's ``.grad`` (call it after ``model.backward``).
+    """
+
+    kind = "L2"
+
+    def __init__(self, lam: float, half: bool = False) -> None:
+        if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam >= 0):
+            raise ConfigError(f"L2: lam must be a finite number >= 0, got {lam!r}")
+        self.lam = float(lam)
+        self.half = bool(half)
+
+    @property
+    def factor(self) -> float:
+        """The multiplier of :math:`\\sum W^2`: ``lam`` or ``lam / 2``."""
+        return self.lam / 2 if self.half else self.lam
+
+    @staticmethod
+    def weights(model) -> list:
+        """The parameters the penalty covers: every ``W`` (weights), no bias."""
+        return [p for name, p in model.named_parameters() if name.startswith("W")]
+
+    def forward(self, model) -> float:
+        total = 0.0
+        for p in self.weights(model):
+            flat = p.value.ravel()
+            total += float(np.dot(flat, flat))
+        return self.factor * total
+
+    __call__ = forward
+
+    def backward(self, model) -> None:
+        k = 2.0 * self.factor
+        if k == 0:
+            return
+        for p in self.weights(model):
+            p.grad += k * p.value
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": self.kind, "lam": self.lam, "half": self.half}
+
+
+LOSS_TYPES: dict[str, type[Loss]] = {
+    cls.kind: cls
+    for cls in (HalfSquaredError, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy)
+}
+
+
+def loss_from_spec(spec: dict[str, Any]) -> Loss:
+    """Rebuild a loss from ``Loss.spec()`` plain data."""
+    if not isinstance(spec, dict) or spec.get("type") not in LOSS_TYPES:
+        known = sorted(LOSS_TYPES)
+        raise ConfigError(f"loss spec must be a dict with 'type' one of {known}, got {spec!r}")
+    kwargs = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return LOSS_TYPES[spec["type"]](**kwargs)
+    except TypeError as err:
+        raise ConfigError(f"loss spec {spec!r} is invalid: {err}") from None
