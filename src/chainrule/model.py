@@ -13,6 +13,7 @@ The backward pass is the delta recurrence of seed 004 written batch-first:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -167,9 +168,21 @@ class Sequential:
             p.value[...] = value
 
     def astype(self, dtype: Any) -> Sequential:
-        """A new model of the same architecture and weights in ``dtype``."""
-        other = Sequential.from_spec(self.spec(), dtype=dtype, seed=0)
-        other.load_state_dict(self.state_dict())
+        """An independent copy of this model (same layer objects' classes, same weights) in
+        ``dtype``; used by gradcheck so that a user's own layer subclass is what gets checked."""
+        dt = np.dtype(dtype)
+        if dt not in _DTYPES:
+            raise ConfigError(f"astype: dtype must be float32 or float64, got {dt}")
+        other = copy.deepcopy(self)
+        other.dtype = dt
+        for layer in other.layers:
+            layer.dtype = dt
+            layer._buffers.clear()
+            layer.forget()
+            for p in layer.parameters():
+                p.value = p.value.astype(dt)
+                p.grad = np.zeros_like(p.value)
+        other._ready = False
         return other
 
     # -- computation ------------------------------------------------------------------------
