@@ -1,0 +1,364 @@
+"""Preprocessing: label checks, seeded stratified splits, one-hot codes, standardisation.
+
+>>> import numpy as np
+>>> one_hot(np.array([0, 2]), 3)
+array([[1., 0., 0.],
+       [0., 0., 1.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from chainrule.errors import DataError, ShapeError, StateError
+
+__all__ = [
+    "Split",
+    "Standardizer",
+    "check_labels",
+    "labels_from_values",
+    "one_hot",
+    "split_indices",
+    "train_val_test_split",
+]
+
+
+def check_labels(y: np.ndarray, n_classes: int, *, where: str = "labels") -> None:
+    """Raise a :class:`DataError` unless every label lies in ``0 .. n_classes - 1``.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n,), integer
+        Class labels.
+    n_classes : int
+        Number of classes.
+    where : str
+        Names the data in the message, such as a file.
+    """
+    if y.size == 0:
+        return
+    low, high = int(y.min()), int(y.max())
+    if low >= 0 and high < n_classes:
+        return
+    bad = int(y[(y < 0) | (y >= n_classes)][0])
+    msg = f"{where}: label {bad} is outside the classes 0..{n_classes - 1}"
+    if low == 1 and high == n_classes:
+        msg += (
+            f"; the labels run from 1 to {n_classes}, but chainrule counts classes from 0:"
+            " subtract 1 from every label"
+        )
+    raise DataError(msg)
+
+
+def labels_from_values(values: np.ndarray, *, where: str) -> tuple[np.ndarray, int]:
+    """Turn numeric label values into int64 labels and count the classes.
+
+    The labels must be whole numbers forming ``0 .. k-1`` with every class present,
+    the encoding a softmax output expects.
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Label values as read from a file (float or integer).
+    where : str
+        Names the data in messages.
+
+    Returns
+    -------
+    y : np.ndarray, shape (n,), int64
+    n_classes : int
+    """
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise DataError(f"{where}: labels must be one number per example, got shape {values.shape}")
+    if values.size == 0:
+        raise DataError(f"{where}: there are no examples")
+    if not np.issubdtype(values.dtype, np.integer):
+        if not np.issubdtype(values.dtype, np.floating) and values.dtype != np.bool_:
+            raise DataError(f"{where}: labels must be numbers, got dtype {values.dtype}")
+        finite = np.isfinite(values)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise DataError(f"{where}: label of example {i} is {values[i]}, not a class number")
+        frac = values != np.round(values)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise DataError(
+                f"{where}: label of example {i} is {values[i]}, not a whole number; a classifier"
+                " needs class numbers 0, 1, 2, ..."
+            )
+    y = values.astype(np.int64)
+    present = np.unique(y)
+    n_classes = int(present[-1]) + 1
+    if present[0] < 0:
+        raise DataError(f"{where}: label {int(present[0])} is negative; classes count from 0")
+    if present.size != n_classes:
+        missing = sorted(set(range(n_classes)) - {int(c) for c in present})
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        msg = (
+            f"{where}: labels must be the class numbers 0..k-1 with every class present; "
+            f"the largest label is {n_classes - 1} but class {shown} never occurs"
+        )
+        if missing == [0]:
+            msg += (
+                f"; the labels run from 1 to {n_classes - 1}, but chainrule counts classes"
+                " from 0: subtract 1 from every label"
+            )
+        else:
+            msg += "; renumber them, e.g. with np.unique(y, return_inverse=True)"
+        raise DataError(msg)
+    return y, n_classes
+
+
+def split_indices(
+    y: np.ndarray, fractions: Sequence[float], *, seed: int = 0, stratify: bool = True
+) -> list[np.ndarray]:
+    """Shuffle example indices and cut them into parts of the given sizes.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n,), integer
+        Labels; with ``stratify`` each class is shared out in the same proportions.
+    fractions : sequence of float
+        Positive shares of the parts; they must sum to 1.
+    seed : int
+        Seed of the ``numpy.random.Generator``; the same seed gives the same parts.
+    stratify : bool
+        Keep the class proportions in every part.
+
+    Returns
+    -------
+    list of np.ndarray
+        One int64 index array per part, disjoint, together covering ``0 .. n-1``.
+    """
+    fr = np.asarray(fractions, dtype=np.float64)
+    if fr.ndim != 1 or fr.size == 0 or (fr <= 0).any() or abs(fr.sum() - 1.0) > 1e-9:
+        raise DataError(f"split fractions must be positive and sum to 1, got {list(fractions)}")
+    rng = np.random.Generator(np.random.PCG64(seed))
+    n = len(y)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    counts = _allocate(np.array([len(g) for g in groups], dtype=np.int64), fr)
+    parts: list[list[np.ndarray]] = [[] for _ in fr]
+    for group, row in zip(groups, counts, strict=True):
+        group = rng.permutation(group)
+        for part, piece in zip(parts, np.split(group, np.cumsum(row)[:-1]), strict=True):
+            part.append(piece)
+    return [rng.permutation(np.concatenate(p)).astype(np.int64) for p in parts]
+
+
+def _allocate(sizes: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+    """Counts per (group, part): rows sum to the group sizes, columns to the part sizes.
+
+    Rounding each group on its own can leave a part empty (four examples in two classes
+    give each class 0.4 of a test example); so the part totals are rounded first and the
+    units left after flooring go to the cells with the largest remainders.
+    """
+    totals = _largest_remainder(int(sizes.sum()), fractions)
+    exact = sizes[:, None] * fractions[None, :]
+    counts = np.floor(exact).astype(np.int64)
+    row_left = sizes - counts.sum(axis=1)
+    col_left = totals - counts.sum(axis=0)
+    order = np.argsort(-(exact - counts), axis=None, kind="stable")
+    for strict_pass in (True, False):
+        for flat in order:
+            i, j = divmod(int(flat), len(fractions))
+            if (
+                row_left[i] > 0
+                and col_left[j] > 0
+                and (exact[i, j] > counts[i, j] or not strict_pass)
+            ):
+                counts[i, j] += 1
+                row_left[i] -= 1
+                col_left[j] -= 1
+    return counts
+
+
+def _largest_remainder(n: int, fractions: np.ndarray) -> np.ndarray:
+    # Counts that sum to n exactly, each within 1 of its share.
+    exact = n * fractions
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[: n - counts.sum()]] += 1
+    return counts
+
+
+class Split(NamedTuple):
+    """Three parts of a data set, as returned by :func:`train_val_test_split`."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def train_val_test_split(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.1,
+    seed: int = 0,
+    stratify: bool = True,
+) -> Split:
+    """Split examples into training, validation and test parts, seeded and stratified.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape (n, d)
+    y : np.ndarray, shape (n,), integer
+    val_fraction, test_fraction : float
+        Shares of the validation and test parts; the rest is for training.
+    seed : int
+        Seed of the ``numpy.random.Generator``.
+    stratify : bool
+        Keep the class proportions in every part.
+
+    Returns
+    -------
+    Split
+        ``X_train, y_train, X_val, y_val, X_test, y_test``.
+    """
+    if len(X) != len(y):
+        raise ShapeError(f"X has {len(X)} rows but y has {len(y)} labels")
+    fr = (1.0 - val_fraction - test_fraction, val_fraction, test_fraction)
+    tr, va, te = split_indices(y, fr, seed=seed, stratify=stratify)
+    return Split(X[tr], y[tr], X[va], y[va], X[te], y[te])
+
+
+def one_hot(y: np.ndarray, n_classes: int | None = None, dtype: Any = np.float32) -> np.ndarray:
+    """One-hot codes of integer labels.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n,), integer
+        Labels in ``0 .. n_classes - 1``.
+    n_classes : int, optional
+        Number of classes; ``y.max() + 1`` when not given.
+    dtype : numpy dtype
+        Element type of the result.
+
+    Returns
+    -------
+    np.ndarray, shape (n, n_classes)
+        Row ``i`` is 1 in column ``y[i]`` and 0 elsewhere.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise DataError(f"one_hot needs integer labels of shape (n,), got {y.dtype} {y.shape}")
+    k = int(y.max()) + 1 if n_classes is None and y.size else int(n_classes or 0)
+    check_labels(y, k)
+    out = np.zeros((y.size, k), dtype=dtype)
+    out[np.arange(y.size), y] = 1
+    return out
+
+
+class Standardizer:
+    """Per-feature standardisation ``(X - mean) / scale`` with statistics that can be saved.
+
+    A feature with zero spread (a pixel that is always 0) gets scale 1, so it maps to 0
+    instead of NaN.
+
+    >>> import numpy as np
+    >>> s = Standardizer().fit(np.array([[0.0, 5.0], [2.0, 5.0]]))
+    >>> s.transform(np.array([[1.0, 5.0]], dtype=np.float32))
+    array([[0., 0.]], dtype=float32)
+    >>> Standardizer.from_dict(s.to_dict()).mean.tolist()
+    [1.0, 5.0]
+    """
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
+
+    def fit(self, X: np.ndarray) -> Standardizer:
+        """Learn per-feature mean and standard deviation.
+
+        Parameters
+        ----------
+        X : np.ndarray, shape (n, d)
+            Training inputs; the statistics are kept in float64.
+        """
+        X = _as_matrix(X, "Standardizer.fit")
+        if X.shape[0] == 0:
+            raise DataError("Standardizer.fit: X has no rows")
+        Xd = X.astype(np.float64, copy=False)
+        self.mean = Xd.mean(axis=0)
+        std = Xd.std(axis=0)
+        self.scale = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Standardise inputs with the fitted statistics.
+
+        Parameters
+        ----------
+        X : np.ndarray, shape (n, d)
+
+        Returns
+        -------
+        np.ndarray, shape (n, d)
+            float32 unless ``X`` is float64, which stays float64.
+        """
+        if self.mean is None or self.scale is None:
+            raise StateError("Standardizer.transform before fit (or from_dict)")
+        X = _as_matrix(X, "Standardizer.transform")
+        if X.shape[1] != self.mean.shape[0]:
+            raise ShapeError(
+                f"Standardizer: X has {X.shape[1]} features but it was fitted on "
+                f"{self.mean.shape[0]}"
+            )
+        out_dtype = np.float64 if X.dtype == np.float64 else np.float32
+        return ((X - self.mean) / self.scale).astype(out_dtype, copy=False)
+
+    def fit_transform(self, X: np.ndarray) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``; shape (n, d) in and out."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """Undo :meth:`transform`: ``Z * scale + mean``, shape (n, d) in and out."""
+        if self.mean is None or self.scale is None:
+            raise StateError("Standardizer.inverse_transform before fit (or from_dict)")
+        Z = _as_matrix(Z, "Standardizer.inverse_transform")
+        out_dtype = np.float64 if Z.dtype == np.float64 else np.float32
+        return (Z * self.scale + self.mean).astype(out_dtype, copy=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statistics as plain JSON-able data (float64 values survive a JSON round trip)."""
+        if self.mean is None or self.scale is None:
+            raise StateError("Standardizer.to_dict before fit")
+        return {"type": "Standardizer", "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Standardizer:
+        """Rebuild from :meth:`to_dict` output (lists or arrays)."""
+        if not isinstance(data, dict) or data.get("type") != "Standardizer":
+            raise DataError("standardisation statistics: expected a dict with type 'Standardizer'")
+        try:
+            mean = np.asarray(data["mean"], dtype=np.float64)
+            scale = np.asarray(data["scale"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"standardisation statistics: unreadable mean/scale ({exc})") from exc
+        if mean.ndim != 1 or mean.shape != scale.shape:
+            raise DataError(
+                f"standardisation statistics: mean {mean.shape} and scale {scale.shape} must be"
+                " vectors of one length"
+            )
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()):
+            raise DataError("standardisation statistics: values must be finite, scales positive")
+        s = cls()
+        s.mean, s.scale = mean, scale
+        return s
+
+
+def _as_matrix(X: np.ndarray, where: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ShapeError(f"{where}: X must have shape (n, d), got {X.shape}")
+    if not np.issubdtype(X.dtype, np.number):
+        raise DataError(f"{where}: X must be numeric, got dtype {X.dtype}")
+    return X

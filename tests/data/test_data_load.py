@@ -1,0 +1,102 @@
+"""The `load` entry point, the digits data set and import cost."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chainrule.data import Dataset, load
+from chainrule.errors import ConfigError, DataError
+
+
+def test_digits():
+    ds = load("digits")
+    assert isinstance(ds, Dataset)
+    assert ds.X_train.shape == (1438, 64) and ds.X_test.shape == (359, 64)
+    assert ds.X_train.dtype == np.float32 and ds.y_train.dtype == np.int64
+    assert ds.X_train.min() == 0 and ds.X_train.max() == 16
+    assert ds.n_classes == 10 and ds.image_shape == (8, 8) and ds.name == "digits"
+    assert ds.class_names == tuple("0123456789")
+    # stratified: 20 % of each class (174..183 images per class) in the test split
+    assert set(np.bincount(ds.y_test, minlength=10).tolist()) <= {35, 36, 37}
+
+
+def test_digits_split_is_fixed_by_seed():
+    a, b, c = load("digits"), load("digits", seed=0), load("digits", seed=1)
+    np.testing.assert_array_equal(a.X_test, b.X_test)
+    assert not np.array_equal(a.X_test, c.X_test)
+    # the split only partitions: all 1,797 images are there once
+    rows_a = sorted(map(tuple, np.vstack([a.X_train, a.X_test]).tolist()))
+    rows_c = sorted(map(tuple, np.vstack([c.X_train, c.X_test]).tolist()))
+    assert len(rows_a) == 1797 and rows_a == rows_c
+
+
+def test_validation_split():
+    ds = load("digits")
+    (X_tr, _y_tr), (X_val, y_val) = ds.validation_split(0.1, seed=0)
+    assert len(X_tr) + len(X_val) == 1438 and len(X_val) == 144
+    assert y_val.shape == (144,) and X_val.shape == (144, 64)
+    assert set(np.bincount(y_val).tolist()) <= {14, 15}
+
+
+@pytest.mark.parametrize("source", ["imagenet:/data", "mnist/data", "", "digitz"])
+def test_unknown_source_lists_the_valid_ones(source):
+    with pytest.raises(ConfigError) as info:
+        load(source)
+    msg = str(info.value)
+    for valid in ("digits", "mnist:DIR", "fashion-mnist:DIR", "cifar10:DIR", "csv:FILE"):
+        assert valid in msg
+
+
+@pytest.mark.parametrize("source", ["mnist:", "cifar10:  ", "csv"])
+def test_source_without_path(source):
+    with pytest.raises(ConfigError, match=r"needs a path"):
+        load(source)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "expected"),
+    [
+        ("cifar10", "data_batch_1.bin"),
+        ("fashion-mnist", "t10k-images-idx3-ubyte"),
+        ("npz", "x_train"),
+    ],
+)
+def test_missing_path_names_path_and_expected_files(tmp_path, scheme, expected):
+    missing = tmp_path / "absent"
+    with pytest.raises(DataError) as info:
+        load(f"{scheme}:{missing}")
+    assert str(missing) in str(info.value) and expected in str(info.value)
+    assert info.value.exit_code == 4
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, chainrule; assert 'chainrule.data' not in sys.modules;"
+        "import chainrule.data;"
+        "heavy = [m for m in ('sklearn', 'rich', 'urllib.request') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "sklearn" not in out.stdout and "rich" not in out.stdout
+    assert "urllib.request" not in out.stdout
+
+
+def test_lazy_attribute():
+    import chainrule as cr
+
+    assert cr.data.load is load
+    assert callable(cr.data.download)
+    with pytest.raises(AttributeError):
+        cr.data.no_such_thing  # noqa: B018
+
+
+@pytest.mark.parametrize("module", ["chainrule.data", "chainrule.data.preprocess"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
