@@ -1,0 +1,81 @@
+"""``chainrule evaluate CKPT``: loss and accuracy of a saved model on a data set.
+
+The data is standardised with the statistics saved in the checkpoint; by default it is the
+test part of the data the model was trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.errors import CheckpointError, ShapeError
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="loss and accuracy of a checkpoint on a data set",
+        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
+    )
+    parser.add_argument("checkpoint", metavar="CKPT", help="a model.chainrule file")
+    parser.add_argument("--data", help="data source (default: the one it was trained on)")
+    parser.add_argument(
+        "--split", choices=("test", "train"), default="test", help="which part (test)"
+    )
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def prepare(ckpt: Any, X: Any) -> Any:
+    """``X`` standardised as at training time (unchanged when no statistics were saved)."""
+    from chainrule.data import Standardizer
+
+    stats = ckpt.extra.get("preprocessing")
+    if stats is None:
+        return X
+    scaler = Standardizer.from_dict(stats)
+    if X.shape[1] != scaler.mean.shape[0]:
+        raise ShapeError(
+            f"the data has {X.shape[1]} features, the model in {ckpt.path} was trained on "
+            f"{scaler.mean.shape[0]}"
+        )
+    return scaler.transform(X)
+
+
+def run(args: argparse.Namespace) -> int:
+    import chainrule as cr
+    from chainrule.commands.train import accuracy, targets_for
+    from chainrule.data import load
+    from chainrule.train import evaluate
+
+    ckpt = cr.load(args.checkpoint)
+    source = args.data or (ckpt.extra.get("data") or {}).get("source")
+    if source is None:
+        raise CheckpointError(f"checkpoint {ckpt.path} does not say its data source: give --data")
+    ds = load(source, seed=0)
+    X, y = (ds.X_test, ds.y_test) if args.split == "test" else (ds.X_train, ds.y_train)
+    X = prepare(ckpt, X)
+    loss = ckpt.loss or cr.SoftmaxCrossEntropy()
+    l2 = float((ckpt.extra.get("settings") or {}).get("l2") or 0.0)
+    metrics = evaluate(ckpt.model, loss, X, targets_for(loss, y, ds.n_classes), l2=l2)
+    payload = {
+        "ok": True,
+        "checkpoint": str(ckpt.path),
+        "data": ds.name,
+        "split": args.split,
+        "n": int(y.shape[0]),
+        "loss": metrics["loss"],
+        "accuracy": accuracy(ckpt.model, X, y),
+    }
+
+    def render() -> None:
+        print(
+            f"{ds.name} {args.split}: accuracy {payload['accuracy']:.4f}, "
+            f"loss {payload['loss']:.4f} on {payload['n']} examples"
+        )
+
+    emit(args, payload, render)
+    return EXIT_OK

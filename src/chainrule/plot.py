@@ -1,0 +1,154 @@
+"""Pictures of training: learning curves and the first layer's weights as images.
+
+matplotlib is imported inside each function with the non-interactive Agg backend, so
+``import chainrule`` stays fast and nothing needs a display.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.errors import ConfigError, ShapeError
+
+__all__ = ["learning_curves", "weight_grid"]
+
+
+def _figure(width: float, height: float) -> Any:
+    # A bare Figure on the Agg canvas: no pyplot global state, no display, no backend switch.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
+    from chainrule.checkpoint import _fsync_directory
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a temporary name and a rename, so an interrupted run never leaves half a PNG
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, format="png", dpi=100)
+        os.replace(tmp, path)
+        _fsync_directory(path.parent)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def learning_curves(
+    history: Mapping[str, Sequence[float]] | Any,
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+) -> Path:
+    """Plot training and validation loss (and accuracy, where present) per epoch to a PNG.
+
+    Parameters
+    ----------
+    history : History or mapping
+        ``History`` from :func:`chainrule.fit`, or its ``.history`` dict with lists
+        ``loss``, optionally ``val_loss``, ``accuracy``, ``val_accuracy``.
+    path : path-like
+        The PNG file to write.
+    title : str, optional
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    curves = getattr(history, "history", history)
+    epochs_of = getattr(history, "epoch", None)
+    if not curves.get("loss"):
+        raise ConfigError("learning_curves: the history has no 'loss' values to plot")
+    n = len(curves["loss"])
+    epochs = list(epochs_of) if epochs_of else list(range(1, n + 1))
+    panels = [("loss", "loss")]
+    if curves.get("accuracy"):
+        panels.append(("accuracy", "accuracy"))
+    from matplotlib.ticker import MaxNLocator
+
+    fig = _figure(5 * len(panels), 3.6)
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels, strict=True):
+        ax.plot(epochs, curves[key], marker=".", label=f"train {label}")
+        if curves.get(f"val_{key}"):
+            ax.plot(epochs, curves[f"val_{key}"], marker=".", label=f"validation {label}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(label)
+        if key == "loss" and min(curves[key]) > 0:
+            ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def weight_grid(
+    W: np.ndarray,
+    image_shape: Sequence[int],
+    path: str | os.PathLike[str],
+    *,
+    max_units: int = 100,
+    title: str | None = None,
+) -> Path:
+    """Draw each row of the first layer's weights ``W`` (d_out, d_in) as an image.
+
+    Parameters
+    ----------
+    W : ndarray, shape (d_out, d_in)
+        ``W1`` of a model; row ``j`` holds the input weights of hidden unit ``j``.
+    image_shape : (height, width) or (height, width, channels)
+        How one input is laid out; its product must equal ``d_in``.
+    path : path-like
+        The PNG file to write.
+    max_units : int
+        Draw at most this many units (the first ones).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    W = np.asarray(W, dtype=np.float64)
+    shape = tuple(int(s) for s in image_shape)
+    if W.ndim != 2 or math.prod(shape) != W.shape[1]:
+        raise ShapeError(
+            f"weight_grid: W has shape {W.shape}; each row must hold one image of shape "
+            f"{shape} ({math.prod(shape)} values)"
+        )
+    units = W[:max_units]
+    cols = math.ceil(math.sqrt(units.shape[0]))
+    rows = math.ceil(units.shape[0] / cols)
+    h, w = shape[0], shape[1]
+    channels = shape[2:] if len(shape) == 3 else ()
+    # One mosaic with a one-pixel gap, drawn by a single imshow (a subplot per unit is slow).
+    mosaic = np.ones((rows * (h + 1) + 1, cols * (w + 1) + 1, *channels))
+    for j, row in enumerate(units):
+        # each unit scaled to its own range: the pattern matters, not its size
+        lo, hi = row.min(), row.max()
+        tile = (row - lo) / (hi - lo) if hi > lo else np.full_like(row, 0.5)
+        r, c = divmod(j, cols)
+        mosaic[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = (
+            tile.reshape(shape)
+        )
+    scale = max(2.0, min(8.0, 0.12 * cols * w))
+    fig = _figure(scale, scale * mosaic.shape[0] / mosaic.shape[1] + 0.4)
+    ax = fig.add_subplot()
+    ax.imshow(mosaic, cmap=None if channels else "gray", interpolation="nearest", vmin=0, vmax=1)
+    ax.axis("off")
+    ax.set_title(title or f"first-layer weights ({units.shape[0]} of {W.shape[0]} units)")
+    fig.tight_layout()
+    return _save(fig, path)
