@@ -1,0 +1,159 @@
+"""``chainrule graph``: a formula as a scalar computational graph, with its work shown.
+
+``chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg`` builds the graph, runs the
+forward and backward pass, prints both tables and writes the picture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.errors import ConfigError
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "graph",
+        help="show the forward and backward pass of a formula, node by node",
+        description=(
+            "Build the scalar computational graph of a formula (plain text or LaTeX), run "
+            "backpropagation from its value, print a forward and a backward table with every "
+            "node's value, local derivatives, upstream gradient and flow rule, and optionally "
+            "draw the graph. Vectors given as lists are expanded into scalars: w=[1,2,3] gives "
+            "the leaves w0, w1, w2."
+        ),
+        epilog='example: chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg',
+    )
+    parser.add_argument("formula", help='the formula, e.g. "(x+y)*z" or "\\sigma(w^T x + b)"')
+    parser.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE,...",
+        help="values of the inputs, e.g. x=-2,y=5 or w=[2,-3,2] (repeatable)",
+    )
+    parser.add_argument("--svg", metavar="PATH", help="write the picture of the graph as SVG")
+    parser.add_argument("--dot", metavar="PATH", help="write the graph as Graphviz DOT text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="how to print the tables (default: text)",
+    )
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def parse_at(items: list[str]) -> dict[str, Any]:
+    """``["x=-2,y=5", "w=[1,2]"]`` -> ``{"x": -2.0, "y": 5.0, "w": [1.0, 2.0]}``.
+
+    Brackets are read as JSON (never evaluated), so ``W=[[1,2],[3,4]]`` gives a matrix.
+    """
+    values: dict[str, Any] = {}
+    for item in items:
+        for part in _split_top_level(item):
+            name, sep, text = part.partition("=")
+            name, text = name.strip(), text.strip()
+            if not sep or not name or not text:
+                raise ConfigError(f"--at expects NAME=VALUE pairs such as x=-2, got {part!r}")
+            if name in values:
+                raise ConfigError(f"--at gives {name!r} twice")
+            values[name] = _number_or_list(name, text)
+    return values
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
+def _number_or_list(name: str, text: str) -> Any:
+    try:
+        value = json.loads(text) if text.startswith("[") else float(text)
+    except ValueError:
+        raise ConfigError(
+            f"--at {name}={text}: expected a number such as -2.5 or a list such as [1,2,3]"
+        ) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"--at {name}={text}: the value must be finite")
+    return value
+
+
+def _caption(formula: str, at: dict[str, Any]) -> str:
+    values = ", ".join(f"{name} = {_plain(value)}" for name, value in at.items())
+    return f"{formula}   at {values}" if values else formula
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.scalar import build, save_svg, table, to_dot
+    from chainrule.scalar.labels import expression, label_nodes
+    from chainrule.scalar.value import topological_order
+
+    at = parse_at(args.at)
+    out, leaves = build(args.formula, at=at)
+    out.backward()
+    if args.svg:
+        save_svg(out, args.svg, title=_caption(args.formula, at))
+    if args.dot:
+        try:
+            with open(args.dot, "w", encoding="utf-8") as handle:
+                handle.write(to_dot(out))
+        except OSError as err:
+            raise ConfigError(f"cannot write the DOT file {args.dot!r}: {err.strerror}") from err
+
+    order = topological_order(out)
+    labels = label_nodes(out, order)
+    payload = {
+        "ok": True,
+        "formula": args.formula,
+        "at": at,
+        "value": out.data,
+        "gradients": {name: leaf.grad for name, leaf in leaves.items()},
+        "nodes": [
+            {
+                "label": labels[n],
+                "op": n.op,
+                "operation": expression(n, labels),
+                "value": n.data,
+                "grad": n.grad,
+                "inputs": [labels[a] for a in n.inputs],
+                "local_grads": list(n.local_grads),
+                "flow": n.flow,
+                "flow_words": n.flow_words,
+            }
+            for n in order
+        ],
+        "svg": args.svg,
+        "dot": args.dot,
+    }
+
+    def render() -> None:
+        sys.stdout.write(table(out, args.format))
+        grads = ", ".join(
+            f"∂{labels[out]}/∂{name} = {leaf.grad:.6g}" for name, leaf in leaves.items()
+        )
+        print(f"\n{labels[out]} = {out.data:.6g}; {grads}")
+        for path in (args.svg, args.dot):
+            if path:
+                print(f"wrote {path}")
+
+    emit(args, payload, render)
+    return EXIT_OK
