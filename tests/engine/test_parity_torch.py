@@ -2,13 +2,19 @@
 
 Tolerance: the largest entry-wise difference over the largest entry of PyTorch's array,
 at most 1e-10 (both compute in float64; they differ by rounding only).
+
+Saturation: both engines take tanh' = 1 - h^2 and sigma' = h (1 - h) from the output h. Where
+a unit saturates (h within 1e-9 of 1, say), one rounding unit of h, in which NumPy's and
+PyTorch's tanh may differ, moves that derivative by 1e-16 / (1 - h^2) relative. Random
+architectures therefore skip draws whose derivatives fall below 1e-4 (amplification above
+1e4); the fixed-input tests below cover the layers without that filter.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import chainrule as cr
@@ -120,6 +126,17 @@ def test_softmax_layer_before_a_loss_is_the_full_jacobian_product():
     assert max(errors.values()) < REL, errors
 
 
+def _well_conditioned(model, X) -> bool:
+    """No tanh or sigmoid unit so saturated that its derivative is below 1e-4."""
+    model.forward(X)
+    for layer in model.layers:
+        if layer.kind == "Tanh" and np.min(1 - layer._h**2) < 1e-4:
+            return False
+        if layer.kind == "Sigmoid" and np.min(layer._h * (1 - layer._h)) < 1e-4:
+            return False
+    return True
+
+
 @st.composite
 def architectures(draw):
     depth = draw(st.integers(1, 5))
@@ -151,5 +168,6 @@ def architectures(draw):
 @given(architectures())
 def test_random_architectures_match_torch(arch):
     model, loss, X, y = arch
+    assume(_well_conditioned(model, X))
     errors = _compare(model, loss, X, y)
     assert max(errors.values()) < REL, (model, loss.spec(), errors)

@@ -13,9 +13,10 @@ import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from seed_formulas import CONTEXTS, FORMULAS
 
 import chainrule as cr
+
+from .seed_formulas import CONTEXTS, FORMULAS
 
 SYMBOLS = {**CONTEXTS["000a"][0], **CONTEXTS["001a"][0], **CONTEXTS["004d"][0]}
 FUNCTIONS = CONTEXTS["004d"][1]

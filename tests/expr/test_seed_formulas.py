@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from seed_formulas import CONTEXTS, FORMULAS
 
 import chainrule as cr
+
+from .seed_formulas import CONTEXTS, FORMULAS
 
 
 @pytest.mark.parametrize(("context", "text", "problem"), FORMULAS)
