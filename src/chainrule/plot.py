@@ -123,32 +123,72 @@ def weight_grid(
     pathlib.Path
     """
     W = np.asarray(W, dtype=np.float64)
+    units = W[:max_units] if W.ndim == 2 else W
+    return image_grid(
+        units,
+        image_shape,
+        path,
+        scale="each",
+        title=title or f"first-layer weights ({units.shape[0]} of {W.shape[0]} units)",
+        where="weight_grid",
+    )
+
+
+def image_grid(
+    images: np.ndarray,
+    image_shape: Sequence[int],
+    path: str | os.PathLike[str],
+    *,
+    scale: str = "each",
+    title: str | None = None,
+    where: str = "image_grid",
+) -> Path:
+    """Draw each row of ``images`` (n, d) as a tile of one mosaic, written atomically as PNG.
+
+    One mosaic and one ``imshow`` rather than a subplot per tile keeps drawing well under a
+    second. ``scale`` says how values become grey levels:
+
+    - ``"each"``: every tile stretched to its own range (the pattern matters, not its size);
+    - ``"signed"``: one diverging map centred on 0 for all tiles (weights, whose sign should
+      read the same in every tile);
+    - ``"unit"``: values in [0, 1] as they are (probabilities, binary samples).
+    """
+    images = np.asarray(images, dtype=np.float64)
     shape = tuple(int(s) for s in image_shape)
-    if W.ndim != 2 or math.prod(shape) != W.shape[1]:
+    if images.ndim != 2 or math.prod(shape) != images.shape[1]:
         raise ShapeError(
-            f"weight_grid: W has shape {W.shape}; each row must hold one image of shape "
-            f"{shape} ({math.prod(shape)} values)"
+            f"{where}: the array has shape {images.shape}; each row must hold one image of "
+            f"shape {shape} ({math.prod(shape)} values)"
         )
-    units = W[:max_units]
-    cols = math.ceil(math.sqrt(units.shape[0]))
-    rows = math.ceil(units.shape[0] / cols)
+    if scale not in ("each", "signed", "unit"):
+        raise ConfigError(f"{where}: scale must be 'each', 'signed' or 'unit', got {scale!r}")
+    cols = max(1, math.ceil(math.sqrt(images.shape[0])))
+    rows = max(1, math.ceil(images.shape[0] / cols))
     h, w = shape[0], shape[1]
     channels = shape[2:] if len(shape) == 3 else ()
-    # One mosaic with a one-pixel gap, drawn by a single imshow (a subplot per unit is slow).
-    mosaic = np.ones((rows * (h + 1) + 1, cols * (w + 1) + 1, *channels))
-    for j, row in enumerate(units):
-        # each unit scaled to its own range: the pattern matters, not its size
-        lo, hi = row.min(), row.max()
-        tile = (row - lo) / (hi - lo) if hi > lo else np.full_like(row, 0.5)
+    background = 1.0 if scale == "each" else np.nan
+    mosaic = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, *channels), background)
+    for j, row in enumerate(images):
+        if scale == "each":
+            lo, hi = row.min(), row.max()
+            row = (row - lo) / (hi - lo) if hi > lo else np.full_like(row, 0.5)
         r, c = divmod(j, cols)
         mosaic[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = (
-            tile.reshape(shape)
+            row.reshape(shape)
         )
-    scale = max(2.0, min(8.0, 0.12 * cols * w))
-    fig = _figure(scale, scale * mosaic.shape[0] / mosaic.shape[1] + 0.4)
+    if scale == "signed":
+        limit = float(np.abs(images).max()) or 1.0
+        cmap, low, high = "RdBu_r", -limit, limit
+    elif scale == "unit":
+        cmap, low, high = "gray_r", 0.0, 1.0
+    else:
+        cmap, low, high = (None if channels else "gray"), 0.0, 1.0
+    size = max(2.0, min(8.0, 0.12 * cols * w))
+    fig = _figure(size, size * mosaic.shape[0] / mosaic.shape[1] + (0.4 if title else 0.0))
     ax = fig.add_subplot()
-    ax.imshow(mosaic, cmap=None if channels else "gray", interpolation="nearest", vmin=0, vmax=1)
+    ax.imshow(mosaic, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
     ax.axis("off")
-    ax.set_title(title or f"first-layer weights ({units.shape[0]} of {W.shape[0]} units)")
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return _save(fig, path)

@@ -9,7 +9,6 @@ the exact average log-likelihood of the held-out digits before and after trainin
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from chainrule.cli import EXIT_OK, add_json_flag, emit
 from chainrule.errors import ConfigError
+from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
 
@@ -117,8 +117,8 @@ def run_train(args: argparse.Namespace) -> int:
     samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
     files = {
         "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-        "filters": str(_image_grid(rbm.W.T, out / "filters.png", signed=True)),
-        "samples": str(_image_grid(samples, out / "samples.png", signed=False)),
+        "filters": str(image_grid(rbm.W.T, IMAGE_SHAPE, out / "filters.png", scale="signed")),
+        "samples": str(image_grid(samples, IMAGE_SHAPE, out / "samples.png", scale="unit")),
     }
     payload: dict[str, Any] = {
         "ok": True,
@@ -155,33 +155,4 @@ def _output_folder(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ConfigError(f"--out {path}: cannot create the folder: {err}") from err
-    return path
-
-
-def _image_grid(images: np.ndarray, path: Path, *, signed: bool) -> Path:
-    """Draw each row of ``images`` (n, 64) as an 8x8 tile of one square mosaic, as a PNG.
-
-    One mosaic and one ``imshow`` rather than a subplot per tile: drawing stays well under
-    a second. Signed images (weights) use a diverging map centred on 0, so that the sign of
-    a weight reads the same in every tile; tiles are separated by blank (0) lines.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    height, width = IMAGE_SHAPE
-    n = len(images)
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    mosaic = np.full((rows * (height + 1) + 1, cols * (width + 1) + 1), np.nan)
-    for i, image in enumerate(images):
-        top, left = 1 + (i // cols) * (height + 1), 1 + (i % cols) * (width + 1)
-        mosaic[top : top + height, left : left + width] = image.reshape(IMAGE_SHAPE)
-    limit = float(np.abs(images).max()) or 1.0
-    cmap, low, high = ("RdBu_r", -limit, limit) if signed else ("gray_r", 0.0, 1.0)
-    fig = Figure(figsize=(cols, rows), dpi=80)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.imshow(mosaic, cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
-    fig.savefig(path, format="png")
     return path
