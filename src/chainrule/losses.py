@@ -16,6 +16,11 @@ SoftmaxCrossEntropy     :math:`-\frac1n\sum_k \ln \mathrm{softmax}(f_k)_{y_k}`  
 ``MeanSquaredError(per="element")`` divides also by ``d`` (PyTorch's ``MSELoss``). Binary
 cross-entropy sums over the ``d`` outputs of one example. :class:`L2` is a penalty on the
 model's weights, added to the data loss.
+
+Buffers: a loss writes its gradient into an array it allocates once per output shape and
+dtype and reuses, so a training step allocates nothing. The array ``backward()`` returns is
+therefore valid until the next ``forward`` of the same loss object, which overwrites it;
+copy it (``loss.backward().copy()``) to keep it longer.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Loss:
             raise ConfigError(f"{self.kind}: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
         self._grad: np.ndarray | None = None
+        self._buffers: dict[str, np.ndarray] = {}
 
     def forward(self, out: np.ndarray, y: np.ndarray) -> float:
         """The loss of outputs ``out`` (n, d) against targets ``y``; keeps dL/d out."""
@@ -70,6 +76,18 @@ class Loss:
 
     def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
+
+    def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An uninitialised array, reused by later calls with the same shape and dtype."""
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = np.empty(shape, dtype=dtype)
+            self._buffers[key] = buf
+        return buf
+
+    def __getstate__(self) -> dict[str, Any]:
+        # buffers are scratch space, not state: a pickled or copied loss starts without them
+        return {**self.__dict__, "_buffers": {}}
 
     def _scale(self, n: int) -> float:
         return 1.0 / n if self.reduction == "mean" else 1.0
@@ -101,10 +119,13 @@ class Loss:
                 f"{self.kind}: targets have shape {y.shape}, the output has shape {out.shape}; "
                 f"they must be equal.{hint}"
             )
-        y = y.astype(out.dtype, copy=False)
-        if not np.isfinite(y).all():
+        return y.astype(out.dtype, copy=False)
+
+    def _check_targets_finite(self, y: np.ndarray, value: float) -> None:
+        """Targets with NaN or Inf are an error. Only a non-finite loss value can come from
+        them, so the full pass over ``y`` runs only then (not on every training step)."""
+        if not math.isfinite(value) and not np.isfinite(y).all():
             raise DataError(f"{self.kind}: targets contain NaN or Inf")
-        return y
 
 
 class HalfSquaredError(Loss):
@@ -116,10 +137,12 @@ class HalfSquaredError(Loss):
 
     def _compute(self, out, y):
         y = self._check_targets_like(out, y)
-        diff = out - y
+        diff = self._buffer("grad", out.shape, out.dtype)
+        np.subtract(out, y, out=diff)
         flat = diff.ravel()
         scale = self._scale(out.shape[0])
         value = 0.5 * scale * float(np.dot(flat, flat))
+        self._check_targets_finite(y, value)
         diff *= scale
         return value, diff
 
@@ -143,12 +166,14 @@ class MeanSquaredError(Loss):
 
     def _compute(self, out, y):
         y = self._check_targets_like(out, y)
-        diff = out - y
+        diff = self._buffer("grad", out.shape, out.dtype)
+        np.subtract(out, y, out=diff)
         flat = diff.ravel()
         scale = self._scale(out.shape[0])
         if self.per == "element" and self.reduction == "mean":
             scale /= out.shape[1]
         value = scale * float(np.dot(flat, flat))
+        self._check_targets_finite(y, value)
         diff *= 2.0 * scale
         return value, diff
 
@@ -182,6 +207,8 @@ class BinaryCrossEntropy(Loss):
 
     def _compute(self, out, y):
         y = self._check_targets_like(out, y)
+        if not np.isfinite(y).all():
+            raise DataError(f"{self.kind}: targets contain NaN or Inf")
         if y.size and (y.min() < 0 or y.max() > 1):
             raise DataError(
                 f"BinaryCrossEntropy: labels must lie in [0, 1], got values from {y.min()} "
@@ -219,16 +246,33 @@ class SoftmaxCrossEntropy(Loss):
     def _compute(self, out, y):
         n, c = out.shape
         y = _check_labels(y, n, c, self.kind)
-        shifted = out - out.max(axis=1, keepdims=True)
-        P = np.exp(shifted)
-        sums = P.sum(axis=1)
-        rows = np.arange(n)
         scale = self._scale(n)
-        value = scale * float(np.sum(np.log(sums)) - np.sum(shifted[rows, y]))
-        P /= sums[:, None]
-        P[rows, y] -= 1.0
-        P *= scale
+        # One pass over the logits in place: shift by the row maximum, read the true
+        # class's shifted logit, exponentiate, normalise with the scale folded in.
+        P = self._buffer("grad", out.shape, out.dtype)
+        row_max = self._buffer("rows", (n, 1), out.dtype)
+        np.max(out, axis=1, keepdims=True, out=row_max)
+        np.subtract(out, row_max, out=P)
+        flat_index = self._flat_index(n, c, y)
+        picked = float(np.sum(P.ravel()[flat_index]))
+        np.exp(P, out=P)
+        sums = row_max  # reuse: the row sums of exp(shifted)
+        np.sum(P, axis=1, keepdims=True, out=sums)
+        value = scale * (float(np.sum(np.log(sums))) - picked)
+        np.divide(scale, sums, out=sums)
+        P *= sums
+        P.ravel()[flat_index] -= scale
         return value, P
+
+    def _flat_index(self, n: int, c: int, y: np.ndarray) -> np.ndarray:
+        """Positions ``k c + y_k`` of the true classes in the flattened (n, c) array."""
+        steps = self._buffers.get("steps")
+        if steps is None or steps.shape != (n,) or steps[-1] != (n - 1) * c:
+            steps = np.arange(0, n * c, c, dtype=np.intp)
+            self._buffers["steps"] = steps
+        index = self._buffer("index", (n,), np.dtype(np.intp))
+        np.add(steps, y, out=index)
+        return index
 
 
 def _check_labels(y: Any, n: int, c: int, where: str) -> np.ndarray:
@@ -280,6 +324,7 @@ class L2:
             raise ConfigError(f"L2: lam must be a finite number >= 0, got {lam!r}")
         self.lam = float(lam)
         self.half = bool(half)
+        self._scratch: dict[tuple[int, ...], np.ndarray] = {}
 
     @property
     def factor(self) -> float:
@@ -305,7 +350,14 @@ class L2:
         if k == 0:
             return
         for p in self.weights(model):
-            p.grad += k * p.value
+            # k W into a scratch array kept per weight shape: a fresh temporary the size of
+            # W would cost page faults on every step
+            scratch = self._scratch.get(p.value.shape)
+            if scratch is None or scratch.dtype != p.value.dtype:
+                scratch = np.empty_like(p.value)
+                self._scratch[p.value.shape] = scratch
+            np.multiply(p.value, k, out=scratch)
+            p.grad += scratch
 
     def spec(self) -> dict[str, Any]:
         return {"type": self.kind, "lam": self.lam, "half": self.half}

@@ -27,6 +27,21 @@ __all__ = ["Sequential"]
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _all_finite(X: np.ndarray) -> bool:
+    """Whether ``X`` holds no NaN or Inf, without a boolean temporary the size of ``X``.
+
+    A finite sum proves every entry finite (a NaN or an Inf makes any sum NaN or Inf), so
+    one pass with no extra memory settles the usual case; a sum that overflowed from finite
+    entries falls back to ``np.isfinite`` on blocks of a million entries."""
+    flat = X.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(flat)
+    if np.isfinite(total):
+        return True
+    block = 1 << 20
+    return all(np.isfinite(flat[i : i + block]).all() for i in range(0, flat.size, block))
+
+
 class Sequential:
     """A feed-forward network: the output of each layer is the input of the next.
 
@@ -211,7 +226,7 @@ class Sequential:
                 f"W1 has shape {first.W.value.shape} (d_out, d_in).{hint}"
             )
         X = np.ascontiguousarray(X, dtype=self.dtype)
-        if not np.isfinite(X).all():
+        if not _all_finite(X):
             bad = np.argwhere(~np.isfinite(X))[0]
             raise DataError(
                 f"input contains NaN or Inf (first at row {bad[0]}, column {bad[1]}: "

@@ -1,0 +1,120 @@
+"""Where a chainrule training step spends its time, part by part.
+
+    python benchmarks/parts.py [NET ...] [--threads 2] [--repeat 200]
+
+Times each layer's forward and backward, the loss, the L2 term and the Adam update of the
+benchmark networks, each part on its own, and prints the 20th percentile of many repeats
+(a low percentile, because on a shared machine the noise only ever adds time). The sum of
+the parts is compared with the whole step and with the matrix products alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("nets", nargs="*", default=["N1", "N2b1", "N3", "N4"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=200)
+    args = ap.parse_args()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import numpy as np
+    import worker
+    from problems import NETS, data, weights
+    from run import wait_for_quiet
+
+    for key in args.nets:
+        profile(NETS[key], data, weights, worker, wait_for_quiet, args.repeat, np)
+
+
+def q(f, n):
+    """20th percentile of ``n`` timings of ``f()`` in microseconds, after 3 warm-up calls."""
+    import numpy as np
+
+    for _ in range(3):
+        f()
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return float(np.percentile(ts, 20)) * 1e6
+
+
+def profile(net, data, weights, worker, wait_for_quiet, repeat, np) -> None:
+    X, y = data(net)
+    n = max(20, repeat if net.batch > 1 else repeat * 20)
+    step = worker.build_chainrule(net, weights(net), X, y)
+    bound = worker.build_bound(net, weights(net), X, y)
+    # reach into the closure for the parts
+    names, cells = step.__code__.co_freevars, step.__closure__
+    parts = {k: c.cell_contents for k, c in zip(names, cells, strict=True)}
+    model, loss, opt, reg = parts["model"], parts["loss"], parts["opt"], parts["reg"]
+    no_opt = _without_optimizer(step)
+    # the three whole-step variants in alternating blocks, so that noise hits all three
+    wholes, no_opts, gemms = [], [], []
+    for _ in range(5):
+        wait_for_quiet(3.0)
+        wholes.append(q(step, n // 5))
+        no_opts.append(q(no_opt, n // 5))
+        gemms.append(q(bound, n // 5))
+    whole, fwd_bwd, gemm = (float(np.median(v)) for v in (wholes, no_opts, gemms))
+    xb, yb = X[: net.batch], y[: net.batch]
+    rows = []
+    h = xb
+    outs = []
+    for layer in model.layers:
+        outs.append(h)
+        rows.append((f"forward {layer.label}", q(lambda la=layer, h=h: la.forward(h), n)))
+        h = layer.forward(h)
+    rows.append(("loss forward", q(lambda: loss.forward(h, yb), n)))
+    g = loss.backward()
+    for i in range(len(model.layers) - 1, -1, -1):
+        layer = model.layers[i]
+        layer.forward(outs[i])
+        back = q(lambda la=layer, g=g, i=i: la.backward(g, input_grad=i > 0), n)
+        rows.append((f"backward {layer.label}", back))
+        g = layer.backward(g, input_grad=i > 0)
+    if reg is not None:
+        rows.append(("L2 forward", q(lambda: reg.forward(model), n)))
+        rows.append(("L2 backward", q(lambda: reg.backward(model), n)))
+    rows.append(("Adam step", q(opt.step, n)))
+    total = sum(t for _, t in rows)
+    print(f"\n{net.title}, batch {net.batch} (microseconds, 20th percentile)")
+    for name, t in rows:
+        print(f"  {name:<26}{t:10.1f}")
+    print(f"  {'sum of parts':<26}{total:10.1f}")
+    print(f"  {'whole step':<26}{whole:10.1f}")
+    print(f"  {'step without optimizer':<26}{fwd_bwd:10.1f}")
+    print(f"  {'matrix products only':<26}{gemm:10.1f}   bound/step {gemm / whole:.0%}")
+    print(f"  engine beyond the products {fwd_bwd - gemm:.1f}, optimizer {whole - fwd_bwd:.1f}")
+
+
+def _without_optimizer(step):
+    """The same step with ``opt.step`` replaced by nothing."""
+    import types
+
+    class NoStep:
+        def step(self):
+            pass
+
+    cells = [c.cell_contents for c in step.__closure__]
+    names = step.__code__.co_freevars
+    new_cells = tuple(
+        types.CellType(NoStep() if name == "opt" else value)
+        for name, value in zip(names, cells, strict=True)
+    )
+    return types.FunctionType(step.__code__, step.__globals__, "no_opt", None, new_cells)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+"""Training-step throughput of chainrule against PyTorch, scikit-learn and the matrix
+products alone, plus peak memory of an N1 epoch and the import time of chainrule.
+
+    python benchmarks/run.py [--quick] [--json] [--threads 2] [--readme]
+
+Each implementation lives in its own process (``worker.py``): PyTorch's OpenMP pool and
+NumPy's OpenBLAS pool slow each other down when they share one. The processes take turns:
+in every round each network is timed in each process, one process at a time, the order of
+the processes rotating from round to round. A round's figure is the median step time within
+it; the reported figure is the median over the rounds after a warm-up round. Samples per
+second = batch size / step time. ``--readme`` rewrites the "## Speed" section of README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from problems import NETS, gemm_flops  # noqa: E402
+
+IMPLS = ("chainrule", "torch", "sklearn", "bound")
+NOTES = {
+    "N2b1": "sklearn: with biases (it has no bias-free layers)",
+    "N2b2": "sklearn: with biases",
+    "N3": "sklearn: MLPRegressor, identity output (no output ReLU)",
+}
+
+
+def _busy_jiffies() -> int:
+    """CPU time (clock ticks) the whole machine has spent busy since boot."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, f.readline().split()[1:9]
+        )
+    return user + nice + system + irq + softirq + steal
+
+
+def _own_jiffies(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime of all its threads
+
+
+def _foreign_load(before, after, seconds: float) -> float:
+    """Cores used by other processes between two ``(busy, own)`` samples."""
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = after[0] - before[0]
+    own = after[1] - before[1]
+    return max(0.0, (busy - own) / hz / max(seconds, 1e-9))
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.1) -> float:
+    """Wait (at most ``max_wait`` s) until other processes use under ``threshold`` cores
+    over 0.2 s; returns the load seen last. Only Linux's /proc is asked; elsewhere 0."""
+    if not os.path.exists("/proc/stat"):
+        return 0.0
+    deadline = time.monotonic() + max_wait
+    pid = os.getpid()
+    while True:
+        before = (_busy_jiffies(), _own_jiffies(pid))
+        time.sleep(0.2)
+        load = _foreign_load(before, (_busy_jiffies(), _own_jiffies(pid)), 0.2)
+        if load < threshold or time.monotonic() > deadline:
+            return load
+
+
+class Worker:
+    def __init__(self, impl: str, threads: int, baseline: str | None = None) -> None:
+        self.impl = impl
+        self.max_wait = 2.0
+        env = dict(os.environ)
+        if impl == "baseline":
+            # another copy of the package (e.g. the last commit's), to measure a change
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "worker.py"), impl, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=HERE,
+        )
+
+    def measure(self, retries: int, **cmd):
+        """Run a timing command; repeat it (up to ``retries`` times, after waiting for a
+        quiet machine) while other processes took more than 0.15 cores during it. Returns
+        the answer with the least foreign load, with that load under ``"foreign_load"``."""
+        best = None
+        proc = os.path.exists("/proc/stat")
+        for attempt in range(retries + 1):
+            if proc and attempt:
+                wait_for_quiet(self.max_wait)
+            t0 = time.perf_counter()
+            before = (_busy_jiffies(), _own_jiffies(self.proc.pid)) if proc else None
+            answer = self.ask(**cmd)
+            elapsed = time.perf_counter() - t0
+            after = (_busy_jiffies(), _own_jiffies(self.proc.pid)) if proc else None
+            answer["foreign_load"] = _foreign_load(before, after, elapsed) if proc else 0.0
+            if best is None or answer["foreign_load"] < best["foreign_load"]:
+                best = answer
+            if best["foreign_load"] <= 0.15 or answer["times"] == "skip":
+                break
+        return best
+
+    def ask(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+        for line in self.proc.stdout:
+            if line.startswith("@@"):
+                return json.loads(line[2:])
+        raise RuntimeError(f"worker {self.impl} ended (exit code {self.proc.wait()})")
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None):
+    """``{net: {impl: [median step time of each timed round]}}``, the workers' setup, and
+    the load other processes put on the machine during each kept measurement."""
+    workers = {impl: Worker(impl, threads, baseline) for impl in impls}
+    try:
+        setup = {impl: w.ask(cmd="setup") for impl, w in workers.items()}
+        per_round = {key: {impl: [] for impl in impls} for key in NETS}
+        loads = []
+        for r in range(rounds + 1):  # round 0 warms up and is thrown away
+            order = impls[r % len(impls) :] + impls[: r % len(impls)]
+            for key in NETS:
+                for impl in order:
+                    answer = workers[impl].measure(
+                        retries if r else 0,
+                        cmd="run",
+                        net=key,
+                        seconds=seconds * (2 if r == 0 else 1),
+                        min_steps=5,
+                    )
+                    if answer["times"] == "skip" or r == 0:
+                        continue
+                    per_round[key][impl].append(statistics.median(answer["times"]))
+                    loads.append(answer["foreign_load"])
+            recent = loads[-len(NETS) * len(impls) :] or [0.0]
+            log(f"round {r}/{rounds} done (other processes: {statistics.median(recent):.2f} cores)")
+        return per_round, setup, loads
+    finally:
+        for w in workers.values():
+            w.close()
+
+
+def memory(impl: str, threads: int, traced: bool = False) -> dict:
+    cmd = [sys.executable, str(HERE / "memory.py"), impl, str(threads)]
+    if traced:
+        cmd.append("--traced")
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_time(repeats: int) -> dict:
+    """Seconds for ``import chainrule`` and for ``import chainrule`` plus loading the engine
+    (``cr.Sequential``, which brings NumPy), each in a fresh interpreter; medians."""
+    code = (
+        "import time; t0 = time.perf_counter(); import chainrule as cr; "
+        "t1 = time.perf_counter(); cr.Sequential, cr.Adam, cr.SoftmaxCrossEntropy; "
+        "t2 = time.perf_counter(); print(t1 - t0, t2 - t0)"
+    )
+    bare, engine = [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        a, b = map(float, out.stdout.split())
+        bare.append(a)
+        engine.append(b)
+    return {"import": statistics.median(bare), "import_and_engine": statistics.median(engine)}
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        found = re.search(r"Model name:\s*(.+)", out)
+        if found:
+            model = found.group(1).strip()
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def summarise(per_round: dict) -> dict:
+    table = {}
+    for key, net in NETS.items():
+        row = {}
+        for impl, medians in per_round[key].items():
+            if medians:
+                t = statistics.median(medians)
+                row[impl] = {
+                    "step_s": t,
+                    "samples_per_s": net.batch / t,
+                    "spread": (max(medians) - min(medians)) / t,
+                    "rounds": len(medians),
+                }
+        cr, pt, bd = (row.get(i, {}).get("step_s") for i in ("chainrule", "torch", "bound"))
+        row["chainrule/torch"] = pt / cr if cr and pt else None
+        row["chainrule/bound"] = bd / cr if cr and bd else None
+        row["bound_gflops"] = gemm_flops(net) / bd / 1e9 if bd else None
+        base = row.get("baseline", {}).get("step_s")
+        if base and cr:
+            row["chainrule/baseline"] = base / cr
+        table[key] = row
+    return table
+
+
+def _fmt_rate(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.0f}"
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "| network | batch | chainrule | PyTorch | scikit-learn | GEMMs only (bound) "
+        "| chainrule / PyTorch | chainrule / bound |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, net in NETS.items():
+        row = result["table"][key]
+
+        def rate(impl, row=row):
+            return _fmt_rate(row.get(impl, {}).get("samples_per_s"))
+
+        ratio_t, ratio_b = row["chainrule/torch"], row["chainrule/bound"]
+        lines.append(
+            f"| {net.title} | {net.batch} | {rate('chainrule')} | {rate('torch')} "
+            f"| {rate('sklearn')} | {rate('bound')} "
+            f"| {'-' if ratio_t is None else f'{ratio_t:.2f}x'} "
+            f"| {'-' if ratio_b is None else f'{ratio_b:.0%}'} |"
+        )
+    mem = result.get("memory", {})
+    extra = []
+    if mem:
+        parts = [f"{impl} {m['extra_kib'] / 1024:.1f} MiB" for impl, m in mem.items()]
+        extra.append(
+            "Extra memory of one N1 epoch (50,000 examples, float32): "
+            + ", ".join(parts)
+            + " (peak RSS `ru_maxrss` minus the RSS after imports and data; "
+            "`benchmarks/memory.py`)."
+        )
+    if "traced" in result:
+        extra.append(
+            f"NumPy allocations traced by `tracemalloc` during that chainrule epoch: peak "
+            f"{result['traced']['traced_peak_kib'] / 1024:.1f} MiB."
+        )
+    if "import" in result:
+        imp = result["import"]
+        extra.append(
+            f"`import chainrule`: {imp['import'] * 1000:.0f} ms; with the engine loaded "
+            f"(`cr.Sequential`, NumPy included): {imp['import_and_engine'] * 1000:.0f} ms "
+            "(fresh interpreters, median)."
+        )
+    notes = "; ".join(f"{NETS[k].key} {v}" for k, v in NOTES.items())
+    extra.append(f"Notes: {notes}. Where the time goes, and what is left: `benchmarks/NOTES.md`.")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(extra)
+
+
+def write_readme(result: dict, command: str) -> None:
+    path = HERE.parent / "README.md"
+    text = path.read_text()
+    section = (
+        "## Speed\n\n"
+        f"Samples per second of one training step (forward, backward, Adam update), float32, "
+        f"{result['threads']} threads for every library (OpenBLAS and PyTorch), each library "
+        "in its own process, median over interleaved rounds. Measured with "
+        f"`{command}` on {result['machine']} (NumPy {result['versions']['numpy']}, "
+        f"PyTorch {result['versions'].get('torch', '-')}, scikit-learn "
+        f"{result['versions'].get('sklearn', '-')}), with other jobs sharing the machine, so "
+        "the ratios (from the same run) mean more than the absolute figures.\n\n"
+        + markdown(result)
+        + "\n"
+    )
+    found = re.search(r"^## Speed\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if found:
+        text = text[: found.start()] + section + text[found.end() :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer, shorter rounds (< 2 min)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ap.add_argument("--threads", type=int, default=2, help="threads of every library")
+    ap.add_argument("--rounds", type=int, help="timed rounds (default 5 quick, 11 full)")
+    ap.add_argument("--only", nargs="+", choices=IMPLS, help="implementations to run")
+    ap.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="repeat a measurement during which other processes used > 0.15 cores",
+    )
+    ap.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time the chainrule package found in DIR (e.g. an older copy), as 'baseline'",
+    )
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory probe")
+    ap.add_argument("--readme", action="store_true", help="rewrite README.md's Speed section")
+    args = ap.parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    rounds = args.rounds or (5 if args.quick else 11)
+    seconds = 0.25 if args.quick else 0.6
+    impls = tuple(args.only or IMPLS)
+    if args.baseline:
+        impls += ("baseline",)
+    t0 = time.perf_counter()
+    log(f"{len(impls)} processes, {args.threads} threads each, {rounds} rounds of {seconds} s")
+    per_round, setup, loads = time_steps(
+        impls, args.threads, rounds, seconds, args.retries, log, args.baseline
+    )
+    result = {
+        "machine": machine(),
+        "threads": args.threads,
+        "rounds": rounds,
+        "thread_pools": {impl: s["threads"] for impl, s in setup.items()},
+        "versions": {k: v for s in setup.values() for k, v in s["versions"].items()},
+        "table": summarise(per_round),
+        "foreign_load": {
+            "median": statistics.median(loads),
+            "max": max(loads),
+            "over_0.15": sum(x > 0.15 for x in loads),
+            "measurements": len(loads),
+        },
+    }
+    if not args.no_memory:
+        mem_impls = [i for i in ("chainrule", "torch") if i in impls]
+        repeats = 1 if args.quick else 3
+        runs = {impl: [] for impl in mem_impls}
+        for _ in range(repeats):
+            for impl in mem_impls:
+                runs[impl].append(memory(impl, args.threads))
+        result["memory"] = {
+            impl: sorted(r, key=lambda m: m["extra_kib"])[len(r) // 2] for impl, r in runs.items()
+        }
+        if "chainrule" in impls and not args.quick:
+            result["traced"] = memory("chainrule", args.threads, traced=True)
+        log("memory done")
+    if "chainrule" in impls:
+        result["import"] = import_time(5 if args.quick else 9)
+    result["seconds"] = time.perf_counter() - t0
+    command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+    if args.threads != 2:
+        command += f" --threads {args.threads}"
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(f"machine: {result['machine']}")
+        print(f"threads: {args.threads} per library; pools seen: {result['thread_pools']}")
+        print(f"versions: {result['versions']}")
+        fl = result["foreign_load"]
+        print(
+            f"load from other processes during the kept measurements: median "
+            f"{fl['median']:.2f} cores, max {fl['max']:.2f}; {fl['over_0.15']} of "
+            f"{fl['measurements']} above 0.15 after retries"
+        )
+        print(markdown(result))
+        for key, row in result["table"].items():
+            if "chainrule/baseline" in row:
+                print(f"{key}: chainrule / baseline {row['chainrule/baseline']:.2f}x")
+        print(f"({result['seconds']:.0f} s)")
+    if args.readme:
+        write_readme(result, command)
+        log("README.md: Speed section written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
