@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from chainrule.buffers import reusable
 from chainrule.errors import ConfigError, ShapeError, StateError
 
 __all__ = [
@@ -137,11 +138,7 @@ class Layer:
         with the same shape when ``reuse`` is True."""
         if not reuse:
             return np.empty(shape, dtype=self.dtype)
-        buf = self._buffers.get(key)
-        if buf is None or buf.shape != shape:
-            buf = np.empty(shape, dtype=self.dtype)
-            self._buffers[key] = buf
-        return buf
+        return reusable(self._buffers, key, shape, self.dtype)
 
     def _out(self, shape: tuple[int, ...]) -> np.ndarray:
         return self._buffer("out", shape, self.reuse_output)

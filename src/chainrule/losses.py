@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from chainrule.buffers import reusable
 from chainrule.errors import ConfigError, DataError, ShapeError, StateError
 from chainrule.layers import stable_sigmoid
 
@@ -79,11 +80,7 @@ class Loss:
 
     def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """An uninitialised array, reused by later calls with the same shape and dtype."""
-        buf = self._buffers.get(key)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = np.empty(shape, dtype=dtype)
-            self._buffers[key] = buf
-        return buf
+        return reusable(self._buffers, key, shape, dtype)
 
     def __getstate__(self) -> dict[str, Any]:
         # buffers are scratch space, not state: a pickled or copied loss starts without them
@@ -352,10 +349,7 @@ class L2:
         for p in self.weights(model):
             # k W into a scratch array kept per weight shape: a fresh temporary the size of
             # W would cost page faults on every step
-            scratch = self._scratch.get(p.value.shape)
-            if scratch is None or scratch.dtype != p.value.dtype:
-                scratch = np.empty_like(p.value)
-                self._scratch[p.value.shape] = scratch
+            scratch = reusable(self._scratch, p.value.shape, p.value.shape, p.value.dtype)
             np.multiply(p.value, k, out=scratch)
             p.grad += scratch
 
