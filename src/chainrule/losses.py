@@ -118,6 +118,18 @@ class Loss:
             )
         return y.astype(out.dtype, copy=False)
 
+    def _squared_error(self, out: np.ndarray, y: Any, weight: float) -> tuple[float, np.ndarray]:
+        """:math:`w \\|f - y\\|^2` over the whole batch and its gradient :math:`2 w (f - y)`,
+        the gradient in this loss's reused buffer."""
+        y = self._check_targets_like(out, y)
+        diff = self._buffer("grad", out.shape, out.dtype)
+        np.subtract(out, y, out=diff)
+        flat = diff.ravel()
+        value = weight * float(np.dot(flat, flat))
+        self._check_targets_finite(y, value)
+        diff *= 2.0 * weight
+        return value, diff
+
     def _check_targets_finite(self, y: np.ndarray, value: float) -> None:
         """Targets with NaN or Inf are an error. Only a non-finite loss value can come from
         them, so the full pass over ``y`` runs only then (not on every training step)."""
@@ -133,15 +145,7 @@ class HalfSquaredError(Loss):
     kind = "HalfSquaredError"
 
     def _compute(self, out, y):
-        y = self._check_targets_like(out, y)
-        diff = self._buffer("grad", out.shape, out.dtype)
-        np.subtract(out, y, out=diff)
-        flat = diff.ravel()
-        scale = self._scale(out.shape[0])
-        value = 0.5 * scale * float(np.dot(flat, flat))
-        self._check_targets_finite(y, value)
-        diff *= scale
-        return value, diff
+        return self._squared_error(out, y, 0.5 * self._scale(out.shape[0]))
 
 
 class MeanSquaredError(Loss):
@@ -162,17 +166,10 @@ class MeanSquaredError(Loss):
         return {**super().spec(), "per": self.per}
 
     def _compute(self, out, y):
-        y = self._check_targets_like(out, y)
-        diff = self._buffer("grad", out.shape, out.dtype)
-        np.subtract(out, y, out=diff)
-        flat = diff.ravel()
         scale = self._scale(out.shape[0])
         if self.per == "element" and self.reduction == "mean":
             scale /= out.shape[1]
-        value = scale * float(np.dot(flat, flat))
-        self._check_targets_finite(y, value)
-        diff *= 2.0 * scale
-        return value, diff
+        return self._squared_error(out, y, scale)
 
 
 class BinaryCrossEntropy(Loss):
