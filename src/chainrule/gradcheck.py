@@ -297,8 +297,8 @@ def _directions(grad: np.ndarray, count: int, rng: np.random.Generator):
 
 
 def _check_one(name, part, array, grad, f, probe, watch, mode, n_directions, rng, tol):
+    a_list, n_list, idx_list, kinks = [], [], [], 0
     if mode == "full":
-        a_list, n_list, idx_list, kinks = [], [], [], 0
         for idx in np.ndindex(array.shape):
             numeric, crossed = probe(array, idx, f, watch)
             if crossed:
@@ -308,7 +308,6 @@ def _check_one(name, part, array, grad, f, probe, watch, mode, n_directions, rng
             n_list.append(numeric)
             idx_list.append(idx)
     else:
-        a_list, n_list, idx_list, kinks = [], [], [], 0
         for d in _directions(grad, n_directions, rng):
             numeric, crossed = probe(array, d, f, watch)
             if crossed:
