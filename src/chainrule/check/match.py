@@ -1,0 +1,150 @@
+"""Comparing an answer's values with a candidate's, instance by instance.
+
+Values are the stacked arrays of :func:`chainrule.check.values.stacked` (one per instance).
+Two values agree when their squeezed shapes agree and their entries do: exactly for
+Fractions, else to a relative 1e-8 of the candidate's largest entry. An answer may also be
+the candidate transposed, or the candidate times one constant on every instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Match", "close", "compare", "name_factor"]
+
+RTOL = 1e-8
+
+
+@dataclass(frozen=True)
+class Match:
+    """How an answer relates to a candidate: ``transposed`` and/or scaled by ``factor``."""
+
+    transposed: bool = False
+    factor: Any = 1
+
+    @property
+    def exact(self) -> bool:
+        return not self.transposed and self.factor == 1
+
+
+def _squeeze(a: np.ndarray) -> np.ndarray:
+    return np.squeeze(np.asarray(a))
+
+
+def _is_exact(arrays: list[np.ndarray]) -> bool:
+    return all(a.dtype == object for a in arrays)
+
+
+def close(a: np.ndarray, b: np.ndarray, scale: float) -> bool:
+    """Whether two arrays of one shape agree (exactly when both hold Fractions)."""
+    if a.shape != b.shape:
+        return False
+    if a.dtype == object and b.dtype == object:
+        return bool(np.all(a == b))
+    fa, fb = a.astype(float), b.astype(float)
+    if not (np.all(np.isfinite(fa)) and np.all(np.isfinite(fb))):
+        return False
+    return bool(np.all(np.abs(fa - fb) <= RTOL * max(scale, 1e-300) + 1e-300))
+
+
+def _scale(values: list[np.ndarray]) -> float:
+    top = 0.0
+    for v in values:
+        if v.size:
+            with np.errstate(all="ignore"):
+                top = max(top, float(np.max(np.abs(v.astype(float)))))
+    return top if np.isfinite(top) else 0.0
+
+
+def _oriented(answer: list[np.ndarray], cand: list[np.ndarray]) -> list[tuple[bool, list]]:
+    """The answer as given, and transposed, where the shapes fit the candidate's."""
+    out = []
+    shape = cand[0].shape
+    if answer[0].shape == shape:
+        out.append((False, answer))
+    if answer[0].ndim == 2 and answer[0].shape[::-1] == shape and shape[0] != shape[1]:
+        out.append((True, [a.T for a in answer]))
+    elif answer[0].ndim == 2 and answer[0].shape == shape and shape[0] == shape[1] > 1:
+        out.append((True, [a.T for a in answer]))
+    return out
+
+
+def _factor(answer: list[np.ndarray], cand: list[np.ndarray], scale: float) -> Any | None:
+    """The one constant c with answer == c * candidate on every instance, or None."""
+    factors = []
+    for a, c in zip(answer, cand, strict=True):
+        if a.dtype == object and c.dtype == object:
+            nz = [(x, y) for x, y in zip(a.flat, c.flat, strict=True) if y != 0]
+            if not nz:
+                return None
+            f = Fraction(nz[0][0]) / Fraction(nz[0][1])
+        else:
+            fa, fc = a.astype(float).ravel(), c.astype(float).ravel()
+            denom = float(fc @ fc)
+            if denom <= (1e-12 * scale) ** 2 or not np.all(np.isfinite(fa)):
+                return None
+            f = float(fa @ fc) / denom
+        factors.append(f)
+    first = factors[0]
+    if first == 0:
+        return None
+    for f, a, c in zip(factors, answer, cand, strict=True):
+        if abs(f - first) > 1e-7 * abs(first):
+            return None
+        if not close(a, _times(c, first), scale * abs(first)):
+            return None
+    return first
+
+
+def _times(c: np.ndarray, f: Any) -> np.ndarray:
+    if c.dtype == object and isinstance(f, Fraction):
+        return c * f
+    return c.astype(float) * float(f)
+
+
+def compare(
+    answer: list[np.ndarray], cand: list[np.ndarray], *, scaled: bool = True
+) -> Match | None:
+    """How ``answer`` matches ``cand`` (equal, transposed, scaled), or None.
+
+    Equality is tried before the transpose, and both before a scaling.
+    """
+    answer = [_squeeze(a) for a in answer]
+    cand = [_squeeze(c) for c in cand]
+    scale = _scale(cand)
+    orientations = _oriented(answer, cand)
+    for transposed, oriented in orientations:
+        if all(close(a, c, scale) for a, c in zip(oriented, cand, strict=True)):
+            return Match(transposed=transposed)
+    if not scaled:
+        return None
+    for transposed, oriented in orientations:
+        f = _factor(oriented, cand, scale)
+        if f is not None:
+            return Match(transposed=transposed, factor=f)
+    return None
+
+
+def name_factor(factor: Any, sizes: dict[str, int]) -> str:
+    """A readable name for a factor: ``2``, ``1/2``, ``n``, ``1/n``, ``-1``, ``2/n``...
+
+    Sizes win over plain numbers of the same value (a missing 1/m reads as ``m``).
+    """
+    sign = "-" if factor < 0 else ""
+    value = abs(factor)
+    named: list[tuple[str, float]] = []
+    for name, size in sizes.items():
+        named += [(name, size), (f"1/{name}", 1 / size), (f"2{name}", 2 * size)]
+        named += [(f"1/(2{name})", 1 / (2 * size)), (f"2/{name}", 2 / size)]
+        named += [(f"{name}/2", size / 2)]
+    named += [("1", 1), ("2", 2), ("1/2", 0.5), ("4", 4), ("1/4", 0.25)]
+    for name, v in named:
+        if abs(float(value) - v) <= 1e-9 * v:
+            return sign + name
+    if isinstance(value, Fraction):
+        return sign + str(value)
+    return sign + f"{float(value):.6g}"
