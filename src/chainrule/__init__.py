@@ -63,7 +63,9 @@ _LAZY_ATTRS: dict[str, str] = {
     "save": "chainrule.checkpoint",
     "load": "chainrule.checkpoint",
 }
-_LAZY_MODULES = ("zoo", "expr", "scalar", "rbm", "data", "plot", "optim", "train", "checkpoint")
+_LAZY_MODULES = (
+    "zoo", "expr", "scalar", "rbm", "data", "plot", "optim", "train", "checkpoint", "check",
+)
 
 __all__ = [
     "ChainruleError",

@@ -237,8 +237,10 @@ def _is_zero(a: np.ndarray) -> bool:
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray) -> bool:
-    sa, sb = np.squeeze(a).shape, np.squeeze(b).shape
-    return sa == sb or sa == sb[::-1]
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape == b.shape or (a.ndim == b.ndim == 2 and a.shape == b.shape[::-1]):
+        return True
+    return np.squeeze(a).shape == np.squeeze(b).shape
 
 
 def _fmt(shape: tuple) -> str:

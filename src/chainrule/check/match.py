@@ -31,10 +31,6 @@ class Match:
         return not self.transposed and self.factor == 1
 
 
-def _squeeze(a: np.ndarray) -> np.ndarray:
-    return np.squeeze(np.asarray(a))
-
-
 def _is_exact(arrays: list[np.ndarray]) -> bool:
     return all(a.dtype == object for a in arrays)
 
@@ -61,15 +57,22 @@ def _scale(values: list[np.ndarray]) -> float:
 
 
 def _oriented(answer: list[np.ndarray], cand: list[np.ndarray]) -> list[tuple[bool, list]]:
-    """The answer as given, and transposed, where the shapes fit the candidate's."""
-    out = []
-    shape = cand[0].shape
-    if answer[0].shape == shape:
+    """The answer as given, and transposed, where the shapes fit the candidate's.
+
+    A row where a column is asked is a transpose; otherwise axes of size 1 do not count
+    (a 1 x 1 matrix is a number, a row of a stacked free index is a vector).
+    """
+    a, c = answer[0], cand[0]
+    out: list[tuple[bool, list]] = []
+    if a.shape == c.shape:
         out.append((False, answer))
-    if answer[0].ndim == 2 and answer[0].shape[::-1] == shape and shape[0] != shape[1]:
-        out.append((True, [a.T for a in answer]))
-    elif answer[0].ndim == 2 and answer[0].shape == shape and shape[0] == shape[1] > 1:
-        out.append((True, [a.T for a in answer]))
+        if a.ndim == 2 and a.shape[0] == a.shape[1] > 1:
+            out.append((True, [x.T for x in answer]))
+    elif a.ndim == c.ndim == 2 and a.shape[::-1] == c.shape:
+        out.append((True, [x.T for x in answer]))
+    elif np.squeeze(a).shape == np.squeeze(c).shape:
+        shape = c.shape
+        out.append((False, [x.reshape(shape) for x in answer]))
     return out
 
 
@@ -113,8 +116,8 @@ def compare(
 
     Equality is tried before the transpose, and both before a scaling.
     """
-    answer = [_squeeze(a) for a in answer]
-    cand = [_squeeze(c) for c in cand]
+    answer = [np.asarray(a) for a in answer]
+    cand = [np.asarray(c) for c in cand]
     scale = _scale(cand)
     orientations = _oriented(answer, cand)
     for transposed, oriented in orientations:

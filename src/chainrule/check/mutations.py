@@ -153,8 +153,14 @@ def _activation_of(factor: T.Expr, ref: Reference) -> Activation | None:
     return None
 
 
-def _output_symbol(factor: T.Expr, act: Activation, ref: Reference) -> T.Symbol | None:
-    """The activation's output as a Symbol with the shape the factor has, if known."""
+def _output_symbol(factor: T.Expr, act: Activation, ref: Reference) -> T.Expr | None:
+    """The activation's output as a Symbol with the shape the factor has, if known
+    (``f(z)`` itself where the output has no name)."""
+    if not act.output:
+        for node in factor.walk():
+            if isinstance(node, T.Symbol) and node.name == act.pre:
+                return T.Apply(act.function, (node,))
+        return None
     shape = ref.symbols.get(act.output)
     for node in factor.walk():
         if isinstance(node, T.Symbol) and node.name in (act.pre, act.output):
