@@ -2,7 +2,7 @@
 
 Each file in ``chainrule/check/bank/`` holds the questions of one seed: tables shared by
 all of them (``[defaults]``, usually the network and the given names) and one
-``[[problem]]`` table per question, merged over the defaults.
+``[[problem]]`` table per question, merged over the defaults (the ``network`` table key by key, every other key replaced).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _FILE_KEYS = {"defaults", "problem"}
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if key == "network" and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value

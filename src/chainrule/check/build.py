@@ -71,7 +71,7 @@ def _network(problem: Problem) -> tuple[Any, Any, float, Any]:
         raise ConfigError(f"{where}: give a zoo name, or layers, loss and n_inputs")
     import numpy as np
 
-    from chainrule.commands.train import build_loss, parse_layers
+    from chainrule.commands.train.building import build_loss, parse_layers
     from chainrule.model import Sequential
 
     widths = [t for t in net_data["layers"].split("-") if t.strip().isdigit()]
@@ -235,7 +235,7 @@ def _unit(symbol: T.Symbol, raw: Any, free: list[tuple[str, int]], where: str) -
     index = _indices(raw, shape, free, where)
     if shape[0] == 1 and isinstance(index[1], T.IndexVar) and index[0] == T.Constant(1):
         # row i of the identity: a unit row that prints as (I_{n})_{i,:} and reads back
-        return T.Index(T.Identity(shape[1]), (index[1], T.Slice()))
+        return T.Index(T.IdentityMatrix(shape[1]), (index[1], T.Slice()))
 
     def hit(k: int, axis: int) -> T.Expr:
         i = index[axis]

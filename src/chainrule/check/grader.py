@@ -118,10 +118,10 @@ class Grader:
         found = self.against_reference(answer)
         if found is None:
             found = self.against_mutations(answer)
-        if found is None:
-            found = regress(self.ref, answer, self.ref_values)
         if found is None and all(_is_zero(a) for a in answer):
             found = Verdict(["zero"])
+        if found is None:
+            found = regress(self.ref, answer, self.ref_values)
         if found is None and not _same_shape(answer[0], self.ref_values[0]):
             found = self.shape_verdict(answer[0])
         if found is None:
@@ -150,7 +150,7 @@ class Grader:
             extra.append("transposed")
         if match.factor != 1:
             factor = match.factor
-            if factor == -1:
+            if abs(factor + 1) <= 1e-9:
                 extra.append("sign")
             else:
                 extra.append("scaled")

@@ -66,6 +66,8 @@ def network_instances(
                 _draw_weights(model, rng)
                 X = rng.standard_normal((n, d_in))
                 y = _targets(d.plan.loss, rng, n, d_out)
+                if problem.data["network"].get("target_is_input"):
+                    y = X.copy()
                 values = d.values(X, y)
                 if all(np.min(np.abs(values[p])) >= MARGIN for p in pres if p in values):
                     break

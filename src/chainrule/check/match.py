@@ -105,7 +105,7 @@ def _factor(answer: list[np.ndarray], cand: list[np.ndarray], scale: float) -> A
 
 def _times(c: np.ndarray, f: Any) -> np.ndarray:
     if c.dtype == object and isinstance(f, Fraction):
-        return c * f
+        return np.asarray(c * f, dtype=object)
     return c.astype(float) * float(f)
 
 

@@ -79,6 +79,7 @@ def mutations(ref: Reference) -> list[Mutation]:
     """Every single mutation of ``ref.base`` the network names, in :data:`CODE_ORDER`."""
     found = [
         *_mask_mutations(ref),
+        *_apply_mutations(ref),
         *_swap_mutations(ref.base),
         *_batch_sum_mutations(ref),
         *_l2_mutations(ref),
@@ -210,6 +211,22 @@ def _mask_rules(node, kept, factor, act: Activation, ref: Reference) -> Iterator
             node,
             lambda _n, rec, k=kept, new=new: T.ElementwiseProduct(rec(k), new),
         )
+
+
+def _apply_mutations(ref: Reference) -> Iterator[Mutation]:
+    """``f'(u)`` written as ``f(u)``, for derivatives that are not a layer's mask."""
+    masks = {id(m.target) for m in _mask_mutations(ref)}
+    if masks:
+        return
+    for node in ref.base.walk():
+        if isinstance(node, T.Apply) and node.order >= 1:
+            new = T.Apply(node.function, node.args, node.order - 1)
+            yield Mutation(
+                "wrong_derivative",
+                {"kind": "function", "written": to_latex(new), "subformula": to_latex(node)},
+                node,
+                lambda _n, _rec, new=new: new,
+            )
 
 
 # ---------------------------------------------------------------- products, sums, L2

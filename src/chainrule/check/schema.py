@@ -31,6 +31,10 @@ NETWORK = {
     "layout": _STR,
     "batch": _BOOL,
     "examples": _INT,
+    "target_is_input": _BOOL,
+    "formula": _STR,
+    "symbols": _TABLE,
+    "define": _TABLE,
     "n_visible": _INT,
     "n_hidden": _INT,
 }
