@@ -176,12 +176,8 @@ class Grader:
         return None
 
     def shape_verdict(self, answer: np.ndarray) -> Verdict:
-        got, want = np.squeeze(answer).shape, np.squeeze(self.ref_values[0]).shape
-        tree_shape = self.ref.tree().shape
-        message = (
-            f"The answer has shape {_fmt(got)}, but {self.ref.quantity} has shape "
-            f"{_fmt(tree_shape) if not self.ref.free else _fmt(want)}."
-        )
+        got, want = np.asarray(answer).shape, np.asarray(self.ref_values[0]).shape
+        message = f"The answer has shape {_fmt(got)}, but {self.ref.quantity} has shape {_fmt(want)}."
         hint = "A gradient has the shape of the quantity it is taken with respect to."
         if not got:
             hint = f"{self.ref.quantity} is not one number: it has an entry per element."

@@ -77,30 +77,45 @@ def _oriented(answer: list[np.ndarray], cand: list[np.ndarray]) -> list[tuple[bo
 
 
 def _factor(answer: list[np.ndarray], cand: list[np.ndarray], scale: float) -> Any | None:
-    """The one constant c with answer == c * candidate on every instance, or None."""
+    """The one constant c with answer == c * candidate on every instance, or None.
+
+    An instance where both are zero says nothing about c and is skipped.
+    """
     factors = []
     for a, c in zip(answer, cand, strict=True):
-        if a.dtype == object and c.dtype == object:
-            nz = [(x, y) for x, y in zip(a.flat, c.flat, strict=True) if y != 0]
-            if not nz:
+        f = _ratio(a, c, scale)
+        if f is None:
+            if not (_all_zero(c, scale) and _all_zero(a, scale)):
                 return None
-            f = Fraction(nz[0][0]) / Fraction(nz[0][1])
-        else:
-            fa, fc = a.astype(float).ravel(), c.astype(float).ravel()
-            denom = float(fc @ fc)
-            if denom <= (1e-12 * scale) ** 2 or not np.all(np.isfinite(fa)):
-                return None
-            f = float(fa @ fc) / denom
+            continue
         factors.append(f)
-    first = factors[0]
-    if first == 0:
+    if not factors or factors[0] == 0:
         return None
-    for f, a, c in zip(factors, answer, cand, strict=True):
+    first = factors[0]
+    for f in factors:
         if abs(f - first) > 1e-7 * abs(first):
             return None
+    for a, c in zip(answer, cand, strict=True):
         if not close(a, _times(c, first), scale * abs(first)):
             return None
     return first
+
+
+def _ratio(a: np.ndarray, c: np.ndarray, scale: float) -> Any | None:
+    if a.dtype == object and c.dtype == object:
+        nz = [(x, y) for x, y in zip(a.flat, c.flat, strict=True) if y != 0]
+        return Fraction(nz[0][0]) / Fraction(nz[0][1]) if nz else None
+    fa, fc = a.astype(float).ravel(), c.astype(float).ravel()
+    denom = float(fc @ fc)
+    if denom <= (1e-12 * scale) ** 2 or not np.all(np.isfinite(fa)):
+        return None
+    return float(fa @ fc) / denom
+
+
+def _all_zero(a: np.ndarray, scale: float) -> bool:
+    if a.dtype == object:
+        return all(v == 0 for v in a.flat)
+    return bool(np.all(np.abs(a.astype(float)) <= 1e-12 * max(scale, 1e-300)))
 
 
 def _times(c: np.ndarray, f: Any) -> np.ndarray:

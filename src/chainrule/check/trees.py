@@ -92,6 +92,13 @@ def flatten_terms(tree: T.Expr) -> list[tuple[Fraction | str, T.Expr]]:
             visit(node.operand, -sign)
         elif isinstance(node, T.Scale) and isinstance(node.factor, T.Constant):
             out.append((sign * node.factor.value, node.operand))
+        elif (
+            isinstance(node, T.Scale)
+            and isinstance(node.factor, T.Scale)
+            and isinstance(node.factor.factor, T.Constant)
+        ):
+            inner = T.Scale(node.factor.operand, node.operand)
+            out.append((sign * node.factor.factor.value, inner))
         elif isinstance(node, T.Scale) and isinstance(node.factor, T.Size):
             out.append((("-" if sign < 0 else "") + node.factor.name, node.operand))
         else:
