@@ -50,6 +50,7 @@ def grader(reference: str, n: int = 1, l2: bool = False, **kw) -> Grader:
         activations=[Activation(1, "relu", "z_1", "h_1")],
         sizes={"n": n} if n > 1 else {},
         l2="\\lambda" if l2 else None,
+        ones=("u",),
     )
     return Grader(ref, **kw)
 

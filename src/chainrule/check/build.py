@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["build_reference", "reference_text"]
 
 _FUNCTION = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh"}
-DEFAULT_INSTANCES = 4
+DEFAULT_INSTANCES = 6
 
 
 def build_reference(problem: Problem) -> Reference:
@@ -127,6 +127,7 @@ def network_reference(problem: Problem) -> Reference:
         sizes=sizes,
         l2=d.notation.lam if l2 else None,
         exact=kind == "number",
+        ones=(d.plan.ones,) if d.plan.ones else (),
     )
 
 

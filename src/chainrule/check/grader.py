@@ -130,10 +130,11 @@ class Grader:
 
     def against_reference(self, answer: list[np.ndarray]) -> Verdict | None:
         match = compare(answer, self.ref_values)
-        if match is None:
-            return self.within_digits(answer)
-        if match.exact:
+        if match is not None and match.exact:
             return Verdict(["correct"])
+        close = self.within_digits(answer)
+        if close is not None or match is None:
+            return close
         return self.describe(match, [], {})
 
     def against_mutations(self, answer: list[np.ndarray]) -> Verdict | None:

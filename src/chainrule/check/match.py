@@ -89,7 +89,8 @@ def _factor(answer: list[np.ndarray], cand: list[np.ndarray], scale: float) -> A
                 return None
             continue
         factors.append(f)
-    if not factors or factors[0] == 0:
+    exact = answer[0].dtype == object and cand[0].dtype == object
+    if not factors or factors[0] == 0 or (len(factors) < 2 and not exact and len(answer) > 1):
         return None
     first = factors[0]
     for f in factors:

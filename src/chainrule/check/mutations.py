@@ -203,7 +203,8 @@ def _mask_rules(node, kept, factor, act: Activation, ref: Reference) -> Iterator
         return
     at_output = T.Apply(act.function, (output,), 1)
     for kind, new in (("function", output), ("argument", at_output)):
-        if new == factor:
+        # relu'(h) = [h > 0] = [z > 0]: the argument does not matter for a ReLU
+        if new == factor or (kind == "argument" and act.function == "relu"):
             continue
         yield Mutation(
             "wrong_derivative",
@@ -234,25 +235,14 @@ def _apply_mutations(ref: Reference) -> Iterator[Mutation]:
 
 def _swap_mutations(base: T.Expr) -> Iterator[Mutation]:
     for node in base.walk():
-        if isinstance(node, T.MatMul):
+        # an inner product u^T v of two vectors commutes: not a mistake
+        if isinstance(node, T.MatMul) and node.shape != ():
             yield Mutation(
                 "swapped_order",
                 {"subformula": to_latex(node)},
                 node,
                 lambda n, rec: T.MatMul(rec(n.right), rec(n.left)),
             )
-
-
-def _ones_names(ref: Reference) -> set[str]:
-    if not ref.instances:
-        return set()
-    first = ref.instances[0]
-    out = set()
-    for name, value in first.items():
-        arr = np.asarray(value)
-        if arr.ndim == 2 and 1 in arr.shape and arr.size > 1 and np.all(arr == 1):
-            out.add(name)
-    return out
 
 
 def _is_ones(node: T.Expr, ones: set[str]) -> bool:
@@ -262,8 +252,10 @@ def _is_ones(node: T.Expr, ones: set[str]) -> bool:
 
 
 def _batch_sum_mutations(ref: Reference) -> Iterator[Mutation]:
-    ones = _ones_names(ref)
+    ones = set(ref.ones)
     for node in ref.base.walk():
+        if isinstance(node, T.Sum) and all(d == 1 for d in node.operand.shape):
+            continue
         if isinstance(node, T.Sum):
             kept = node.operand
         elif isinstance(node, T.MatMul) and _is_ones(node.right, ones):

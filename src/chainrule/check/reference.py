@@ -66,6 +66,8 @@ class Reference:
         Whether instances are exact (a numeric problem at given values).
     functions : dict or None
         Extra function names for the parser.
+    ones : tuple of str
+        Symbols that stand for a row or column of ones (seed 004's ``u``).
     """
 
     base: T.Expr
@@ -79,6 +81,7 @@ class Reference:
     l2: str | None = None
     exact: bool = False
     functions: dict[str, str | None] | None = None
+    ones: tuple[str, ...] = ()
 
     def tree(self) -> T.Expr:
         """The tree of the quantity asked."""
