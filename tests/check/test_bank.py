@@ -69,7 +69,9 @@ def test_rbm_reference_matches_the_rbm_module() -> None:
 
     p = cr.check.problem("seed003-rbm-dc")
     ref = p.reference
-    for inst, value in zip(ref.instances, values_on(ref.tree(), ref.instances, ref.free), strict=True):
+    for inst, value in zip(
+        ref.instances, values_on(ref.tree(), ref.instances, ref.free), strict=True
+    ):
         rbm = RBM(3, 2, seed=0, dtype=np.float64)
         rbm.W[...], rbm.b[...], rbm.c[...] = inst["W"], inst["b"], inst["c"]
         want = rbm.exact_gradient(inst["v"])["c"]
@@ -79,5 +81,5 @@ def test_rbm_reference_matches_the_rbm_module() -> None:
 def test_problem_and_grade_api() -> None:
     p = cr.check.problem("seed001-q1.11")
     assert cr.check.grade(p, r"(\delta W^3 \odot [z^2 > 0])^T h^1").correct
-    with pytest.raises(cr.ConfigError, match="Did you mean 'seed001-q1.11'"):
+    with pytest.raises(cr.ConfigError, match=r"Did you mean 'seed001-q1\.11'"):
         cr.check.problem("seed001-q1.111")

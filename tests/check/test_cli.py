@@ -35,7 +35,9 @@ def test_usage_and_bad_problem(tmp_path, capsys) -> None:
     assert main(["check", "seed001-q1.11"]) == 2
     assert main(["check", "seed001-q9", "--answer", "x"]) == 2
     bad = tmp_path / "hw.toml"
-    bad.write_text('id = "hw"\n[network]\nzoo = "seed001-4-3-2-1"\n[quantity]\nwrt = "W^{2}"\nwtr = 1\n')
+    bad.write_text(
+        'id = "hw"\n[network]\nzoo = "seed001-4-3-2-1"\n[quantity]\nwrt = "W^{2}"\nwtr = 1\n'
+    )
     assert main(["check", str(bad), "--answer", "x"]) == 4
     assert "did you mean 'wrt'" in capsys.readouterr().err
 
@@ -59,7 +61,13 @@ def test_answers_file_and_gradescope(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["student,answer\nada\n", "name\nada\n", '{"id": "a"}\n', "not json\n", '{"id": 1, "answer": 2}\n'],
+    [
+        "student,answer\nada\n",
+        "name\nada\n",
+        '{"id": "a"}\n',
+        "not json\n",
+        '{"id": 1, "answer": 2}\n',
+    ],
 )
 def test_bad_answers_file_is_exit_4(tmp_path, content: str) -> None:
     suffix = ".jsonl" if content.startswith(("{", "not")) else ".csv"

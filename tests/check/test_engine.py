@@ -82,13 +82,17 @@ def test_batch_sum_and_l2() -> None:
     r = g.grade(r"((W_2^T \delta) \odot [z_1 > 0]) x^T + \lambda W_1")
     assert r.code == "regularization_factor"
     r = g.grade(r"((W_2^T \delta) \odot [z_1 > 0]) x^T + 3 \lambda W_1")
-    assert r.code == "wrong_coefficient" and (r.details["found"], r.details["expected"]) == ("3", "2")
+    assert r.code == "wrong_coefficient" and (r.details["found"], r.details["expected"]) == (
+        "3",
+        "2",
+    )
     r = g.grade(r"5 ((W_2^T \delta) \odot [z_1 > 0]) x^T + 2 \lambda W_1")
     assert r.codes[0] == "wrong_coefficient"
     assert g.grade(r"5 (((W_2^T \delta) \odot [z_1 > 0]) x^T + 2 \lambda W_1)").code == "scaled"
-    assert g.grade(r"n (((W_2^T \delta) \odot [z_1 > 0]) x^T + 2 \lambda W_1)").details[
-        "factor_name"
-    ] == "n"
+    assert (
+        g.grade(r"n (((W_2^T \delta) \odot [z_1 > 0]) x^T + 2 \lambda W_1)").details["factor_name"]
+        == "n"
+    )
 
 
 def test_swapped_order() -> None:

@@ -37,7 +37,9 @@ def named_mutations(p) -> list[tuple[str, str, T.Expr]]:
 
 
 def _symmetric(value: np.ndarray) -> bool:
-    return value.shape[0] == value.shape[1] and np.allclose(value.astype(float), value.astype(float).T)
+    return value.shape[0] == value.shape[1] and np.allclose(
+        value.astype(float), value.astype(float).T
+    )
 
 
 def test_every_named_mutation_gets_its_code() -> None:

@@ -40,7 +40,9 @@ def build_reference(problem: Problem) -> Reference:
 
         return formula_reference(problem)
     if kind != "network":
-        raise ConfigError(f"{problem.where}: network.kind {kind!r}; expected network, rbm or formula")
+        raise ConfigError(
+            f"{problem.where}: network.kind {kind!r}; expected network, rbm or formula"
+        )
     return network_reference(problem)
 
 

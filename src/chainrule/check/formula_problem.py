@@ -79,7 +79,9 @@ def gradient(tree: T.Expr, name: str) -> T.Expr:
         elif isinstance(node, T.Transpose):
             stack.append((node.operand, T.Transpose(g) if g.shape else g))
         elif isinstance(node, T.Apply) and len(node.args) == 1:
-            stack.append((node.args[0], _scale(g, T.Apply(node.function, node.args, node.order + 1))))
+            stack.append(
+                (node.args[0], _scale(g, T.Apply(node.function, node.args, node.order + 1)))
+            )
         elif isinstance(node, T.Constant | T.Size):
             continue
         else:

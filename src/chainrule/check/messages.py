@@ -75,15 +75,13 @@ _FIXED: dict[str, tuple[str, str]] = {
         "so that the inner sizes meet.",
     ),
     "missing_batch_sum": (
-        "The bias gradient is not summed over the batch: the answer keeps one column per "
-        "example.",
+        "The bias gradient is not summed over the batch: the answer keeps one column per example.",
         "The bias is shared by every example, so its gradient sums the per-example "
         "gradients (multiply by the ones vector, or sum over the batch axis).",
     ),
     "missing_regularization": (
         "The L2 term of the loss is missing from the gradient.",
-        "The loss includes lambda times the sum of squared weights; its gradient adds "
-        "2 lambda W.",
+        "The loss includes lambda times the sum of squared weights; its gradient adds 2 lambda W.",
     ),
     "regularization_factor": (
         "The L2 term has the wrong factor.",
@@ -118,6 +116,9 @@ def explain(code: str, details: dict[str, Any], quantity: str) -> tuple[str, str
         )
     if code == "regularization_factor":
         message, hint = _FIXED[code]
-        return f"{message} (the answer's L2 term is {details.get('factor')} times the right one)", hint
+        return (
+            f"{message} (the answer's L2 term is {details.get('factor')} times the right one)",
+            hint,
+        )
     message, hint = _FIXED.get(code, (f"{quantity}: {code}.", ""))
     return message, hint

@@ -19,13 +19,11 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
-import numpy as np
-
+from chainrule.check.reference import Activation, Reference
+from chainrule.check.trees import rebuild
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
 from chainrule.expr.render import to_latex
-from chainrule.check.reference import Activation, Reference
-from chainrule.check.trees import rebuild
 
 __all__ = ["CODE_ORDER", "Candidate", "Mutation", "candidates", "mutations"]
 
@@ -148,7 +146,7 @@ def _activation_of(factor: T.Expr, ref: Reference) -> Activation | None:
                     return act
     if isinstance(factor, T.Sub) and isinstance(factor.right, T.Power):
         s = factor.right.base
-        if isinstance(s, T.Symbol) and by_out.get(s.name, None) is not None:
+        if isinstance(s, T.Symbol) and by_out.get(s.name) is not None:
             act = by_out[s.name]
             return act if act.function == "tanh" else None
     return None

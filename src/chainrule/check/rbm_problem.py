@@ -49,7 +49,9 @@ def rbm_reference(problem: Problem) -> Reference:
     net = problem.data["network"]
     D, H, n = int(net.get("n_visible", 3)), int(net.get("n_hidden", 2)), int(net.get("examples", 4))
     if D > 10:
-        raise ConfigError(f"{problem.where}: n_visible={D}; the check enumerates 2^D states (D <= 10)")
+        raise ConfigError(
+            f"{problem.where}: n_visible={D}; the check enumerates 2^D states (D <= 10)"
+        )
     K = 2**D
     symbols = {"v": ("n", D), "W": (D, H), "c": (H,), "b": (D,), "s": ("K", D), "p": ("K",)}
     v, s = T.Symbol("v", ("n", D)), T.Symbol("s", ("K", D))

@@ -34,7 +34,9 @@ def _coefficient_value(c: Fraction | str, sizes: dict[str, int]) -> float | None
     return None if size is None else sign * size
 
 
-def regress(ref: Reference, answer: list[np.ndarray], ref_values: list[np.ndarray]) -> Verdict | None:
+def regress(
+    ref: Reference, answer: list[np.ndarray], ref_values: list[np.ndarray]
+) -> Verdict | None:
     """A wrong_coefficient or missing_term verdict, or None when the answer is no such sum."""
     from chainrule.check.grader import Verdict
 
@@ -45,15 +47,11 @@ def regress(ref: Reference, answer: list[np.ndarray], ref_values: list[np.ndarra
     if any(e is None for e in expected):
         return None
     try:
-        columns = [
-            np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in
-                            values_on(ref.wrap(t), ref.instances, ref.free)])  # fmt: skip
-            for _, t in terms
-        ]
+        columns = [_flat(values_on(ref.wrap(t), ref.instances, ref.free)) for _, t in terms]
     except (ExpressionError, ValueError):
         return None
     try:
-        target = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in answer])
+        target = _flat(answer)
     except ValueError:
         return None
     design = np.stack(columns, axis=1)
@@ -66,6 +64,11 @@ def regress(ref: Reference, answer: list[np.ndarray], ref_values: list[np.ndarra
     if np.max(np.abs(design @ coef - target)) > 1e-8 * scale:
         return None
     return _verdict(Verdict, terms, coef, expected, ref)
+
+
+def _flat(values: list[np.ndarray]) -> np.ndarray:
+    """Every entry of every instance in one float vector."""
+    return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values])
 
 
 def _verdict(Verdict: Any, terms, coef, expected, ref: Reference) -> Verdict | None:

@@ -82,7 +82,9 @@ def validate(data: dict[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: fixtures[{number}] must be a table")
         _check_table(fixture, FIXTURE, f"{where}: fixtures[{number}]")
         if fixture.get("code") not in CODES:
-            raise ConfigError(f"{where}: fixtures[{number}].code {fixture.get('code')!r} is not a code")
+            raise ConfigError(
+                f"{where}: fixtures[{number}].code {fixture.get('code')!r} is not a code"
+            )
     for code, credit in data.get("credit", {}).items():
         if not 0 <= credit <= 1:
             raise ConfigError(f"{where}: credit.{code} = {credit}; expected a number in 0..1")

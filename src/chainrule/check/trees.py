@@ -68,9 +68,7 @@ def replace(tree: T.Expr, target: T.Expr, new: T.Expr) -> T.Expr:
 
 def substitute(tree: T.Expr, values: Mapping[str, T.Expr]) -> T.Expr:
     """``tree`` with every :class:`Symbol` named in ``values`` replaced by its tree."""
-    return rebuild(
-        tree, lambda node: values.get(node.name) if isinstance(node, T.Symbol) else None
-    )
+    return rebuild(tree, lambda node: values.get(node.name) if isinstance(node, T.Symbol) else None)
 
 
 def flatten_terms(tree: T.Expr) -> list[tuple[Fraction | str, T.Expr]]:

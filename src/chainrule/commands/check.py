@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli import EXIT_BAD_DATA, EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit
+from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit
 from chainrule.errors import ConfigError, DataError
 
 MAX_ANSWERS_BYTES = 50_000_000
@@ -63,10 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.time_limit <= 600:
         raise ConfigError(f"--time-limit must be in (0, 600] seconds, got {args.time_limit}")
     problem = _problem(args.problem)
-    if args.answer is not None:
-        rows = [("answer", args.answer)]
-    else:
-        rows = read_answers(args.answers)
+    single = args.answer is not None
+    rows = [("answer", args.answer)] if single else read_answers(args.answers)
     from chainrule.check.batch import grade_many
 
     results = grade_many(
@@ -104,7 +102,10 @@ def _report(args, problem, rows, results) -> None:
         "ok": all(r.correct for r in results),
         "answers": len(results),
         "codes": counts,
-        "results": [{"id": sid, "answer": a, **r.to_dict()} for (sid, a), r in zip(rows, results, strict=True)],
+        "results": [
+            {"id": sid, "answer": a, **r.to_dict()}
+            for (sid, a), r in zip(rows, results, strict=True)
+        ],
     }
 
     def render() -> None:
@@ -147,7 +148,10 @@ def _csv(text: str, p: Path) -> list[tuple[str, str]]:
     try:
         reader = csv.DictReader(io.StringIO(text))
         keys = list(reader.fieldnames or [])
-        sid, ans = _pick(keys, _ID_COLUMNS, p, "student id"), _pick(keys, _ANSWER_COLUMNS, p, "answer")
+        sid, ans = (
+            _pick(keys, _ID_COLUMNS, p, "student id"),
+            _pick(keys, _ANSWER_COLUMNS, p, "answer"),
+        )
         rows = []
         for line, row in enumerate(reader, start=2):
             if row.get(ans) is None or row.get(sid) is None:
@@ -166,12 +170,19 @@ def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
         try:
             item = json.loads(raw)
         except json.JSONDecodeError as err:
-            raise DataError(f"{p}, line {line}: not JSON: {err.msg} at column {err.colno}") from None
+            raise DataError(
+                f"{p}, line {line}: not JSON: {err.msg} at column {err.colno}"
+            ) from None
         if not isinstance(item, dict):
             raise DataError(f"{p}, line {line}: expected an object with an id and an answer")
-        sid, ans = _pick(list(item), _ID_COLUMNS, p, "student id"), _pick(list(item), _ANSWER_COLUMNS, p, "answer")
+        sid, ans = (
+            _pick(list(item), _ID_COLUMNS, p, "student id"),
+            _pick(list(item), _ANSWER_COLUMNS, p, "answer"),
+        )
         if not isinstance(item[ans], str):
-            raise DataError(f"{p}, line {line}: the answer must be a string, got {type(item[ans]).__name__}")
+            raise DataError(
+                f"{p}, line {line}: the answer must be a string, got {type(item[ans]).__name__}"
+            )
         rows.append((str(item[sid]), item[ans]))
     return rows
 
