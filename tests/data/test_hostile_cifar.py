@@ -97,7 +97,9 @@ def _hand_made() -> dict[str, bytes]:
             {b"data": np.asfortranarray(np.zeros((2, 3072), np.uint8)), b"labels": [1, 2]}
         ),
         "bare_dtype": b"\x80\x02" + ok_dtype + b".",
-        "dtype_bad_state": b"\x80\x02" + ok_dtype + b"(K\x03X\x01\x00\x00\x00<NNNK\x08K\x01K\x3ftb.",
+        "dtype_bad_state": b"\x80\x02"
+        + ok_dtype
+        + b"(K\x03X\x01\x00\x00\x00<NNNK\x08K\x01K\x3ftb.",
         "ndarray_call": b"\x80\x02cnumpy\nndarray\nK\x01\x85\x85R.",
         "persistent": b"\x80\x02X\x01\x00\x00\x00aQ.",
         "empty": b"",

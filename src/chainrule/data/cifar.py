@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 import numpy as np
 
 from chainrule.data.cifar_pickle import RestrictedUnpickler, unpickle_batch

@@ -132,7 +132,9 @@ def _frombuffer(raw: Any, dtype: Any, shape: Any, order: Any = "C") -> np.ndarra
 def _encode(text: Any, encoding: Any = "utf-8") -> bytes:
     # Python 3 writes bytes at protocol 2 as _codecs.encode(str, "latin1").
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise _Refused(f"the pickle calls _codecs.encode with ({type(text).__name__}, {encoding!r})")
+        raise _Refused(
+            f"the pickle calls _codecs.encode with ({type(text).__name__}, {encoding!r})"
+        )
     return text.encode("latin-1")
 
 
