@@ -66,6 +66,9 @@ def open_zip(fh: BinaryIO, path: Path, size: int) -> zipfile.ZipFile:
         ) from None
     try:
         check_members(zf, path, size)
+        check_end_record(fh, path, size, zf.infolist())
+        for info in zf.infolist():
+            check_local_header(fh, path, info)
     except BaseException:
         zf.close()
         raise
@@ -93,11 +96,119 @@ def check_members(zf: zipfile.ZipFile, path: Path, size: int) -> None:
                 f"checkpoint {path}: member {name!r} is compressed (method "
                 f"{info.compress_type}); chainrule checkpoints store members uncompressed"
             )
+        _check_central_fields(info, path)
         if info.compress_size != info.file_size or info.header_offset + info.file_size > size:
             raise CheckpointError(
                 f"checkpoint {path}: member {name!r} claims {info.file_size} bytes at offset "
                 f"{info.header_offset}, past the end of the {size}-byte file: truncated or damaged"
             )
+
+
+# What Python's zipfile writes for a checkpoint's members; anything else is damage.
+_VERSIONS = (20, 45)
+_SYSTEMS = (0, 3)  # MS-DOS (Windows), Unix
+_FILE_ATTRIBUTES = 0o600 << 16
+_ZIP64_LIMIT = 0xFFFFFFFF
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_END = struct.Struct("<4sHHHHIIH")
+_CENTRAL_SIZE = 46
+
+
+def _damaged(path: Path, name: str, what: str) -> CheckpointError:
+    return CheckpointError(
+        f"checkpoint {path}: the ZIP header of member {name!r} is damaged ({what})"
+    )
+
+
+def _check_central_fields(info: zipfile.ZipInfo, path: Path) -> None:
+    fields = {
+        "version made by": info.create_version in _VERSIONS and info.create_system in _SYSTEMS,
+        "version needed": info.extract_version in _VERSIONS,
+        "flags": info.flag_bits == 0 and info.reserved == 0,
+        "disk number": info.volume == 0,
+        "attributes": info.internal_attr == 0 and info.external_attr == _FILE_ATTRIBUTES,
+        "comment": info.comment == b"",
+        "extra field": info.extra == b"" or max(info.file_size, info.header_offset) >= _ZIP64_LIMIT,
+    }
+    for what, ok in fields.items():
+        if not ok:
+            raise _damaged(path, info.filename, f"central directory: {what}")
+
+
+def check_end_record(fh: BinaryIO, path: Path, size: int, infos: list[zipfile.ZipInfo]) -> None:
+    """The end-of-directory record: last in the file, counting and spanning ``infos``."""
+    count = len(infos)
+    fh.seek(size - _END.size)
+    sig, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, comment = _END.unpack(
+        fh.read(_END.size)
+    )
+    if n_total == 0xFFFF or cd_offset == _ZIP64_LIMIT:
+        return  # a ZIP64 archive (over 65,535 members or 4 GiB): zipfile checked its record
+    if (
+        sig != b"PK\x05\x06"
+        or disk
+        or cd_disk
+        or comment
+        or n_disk != count
+        or n_total != count
+        or cd_offset + cd_size != size - _END.size
+    ):
+        raise CheckpointError(
+            f"checkpoint {path}: the ZIP end-of-directory record is damaged or not at the end"
+        )
+    _walk_central_directory(fh, path, infos, cd_offset, cd_offset + cd_size)
+
+
+def _walk_central_directory(
+    fh: BinaryIO, path: Path, infos: list[zipfile.ZipInfo], start: int, end: int
+) -> None:
+    # zipfile reads a name cut short by the directory's end without complaint
+    fh.seek(start)
+    raw = fh.read(end - start)
+    at = 0
+    for info in infos:
+        if raw[at : at + 4] != b"PK\x01\x02" or len(raw) < at + _CENTRAL_SIZE:
+            raise _damaged(path, info.filename, "central directory entry")
+        n, m, k = struct.unpack_from("<HHH", raw, at + 28)
+        if raw[at + _CENTRAL_SIZE : at + _CENTRAL_SIZE + n] != info.filename.encode("utf-8"):
+            raise _damaged(path, info.filename, "central directory: name")
+        at += _CENTRAL_SIZE + n + m + k
+    if at != len(raw):
+        raise CheckpointError(f"checkpoint {path}: the ZIP central directory is damaged")
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    y, mo, d, h, mi, s = info.date_time
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
+
+
+def check_local_header(fh: BinaryIO, path: Path, info: zipfile.ZipInfo) -> None:
+    """A member's local header must repeat what the central directory says of it."""
+    fh.seek(info.header_offset)
+    raw = fh.read(_LOCAL.size)
+    if len(raw) != _LOCAL.size:
+        raise _damaged(path, info.filename, "local header cut short")
+    sig, version, flags, method, mtime, mdate, crc, csize, usize, nlen, elen = _LOCAL.unpack(raw)
+    tail = fh.read(nlen + elen)
+    name, extra = tail[:nlen], tail[nlen:]
+    zip64 = struct.pack("<HHQQ", 1, 16, info.file_size, info.compress_size)
+    sizes_ok = (csize, usize, extra) in (
+        (info.compress_size, info.file_size, b""),
+        (_ZIP64_LIMIT, _ZIP64_LIMIT, zip64),
+    )
+    fields = {
+        "signature": sig == b"PK\x03\x04",
+        "version needed": version == info.extract_version,
+        "flags": flags == info.flag_bits,
+        "method": method == info.compress_type,
+        "time": (mtime, mdate) == _dos_time(info),
+        "CRC-32": crc == info.CRC,
+        "sizes": sizes_ok,
+        "name": name == info.filename.encode("utf-8"),
+    }
+    for what, ok in fields.items():
+        if not ok:
+            raise _damaged(path, info.filename, f"local header: {what} differs")
 
 
 def _open_member(zf: zipfile.ZipFile, path: Path, name: str) -> Any:

@@ -165,7 +165,7 @@ def check_model_manifest(path: Any, manifest: dict[str, Any]) -> dict[str, tuple
     and every array must belong to the model, the optimizer or ``extra_arrays``.
     """
     w = Where(path)
-    if manifest.get("kind") != "model" or not isinstance(manifest.get("model"), dict):
+    if manifest.get("kind") != "model":
         raise CheckpointError(
             f"checkpoint {path} holds {manifest.get('kind')!r} data, not a chainrule model"
         )
