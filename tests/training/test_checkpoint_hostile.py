@@ -20,8 +20,8 @@ import pytest
 import chainrule as cr
 from chainrule.checkpoint import read_checkpoint, write_checkpoint
 from chainrule.checkpoint.write import remove_stale_temporaries
-from chainrule.train import ModelCheckpoint
 from chainrule.errors import CheckpointError
+from chainrule.train import ModelCheckpoint
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ def test_archive_level_lies(tmp_path, run_checkpoint):
     with pytest.raises(CheckpointError, match="is compressed"):
         _load(tmp_path, _archive(members, zipfile.ZIP_DEFLATED))
     del members["manifest.sha256"]
-    with pytest.raises(CheckpointError, match="manifest.sha256 is missing"):
+    with pytest.raises(CheckpointError, match=r"manifest\.sha256 is missing"):
         _load(tmp_path, _archive(members))
 
 

@@ -170,7 +170,7 @@ def check_model_manifest(path: Any, manifest: dict[str, Any]) -> dict[str, tuple
             f"checkpoint {path} holds {manifest.get('kind')!r} data, not a chainrule model"
         )
     need_dict(w, "(top level)", manifest, _MODEL_KEYS)
-    model = need_dict(w, "model", manifest["model"], frozenset({"spec", "dtype"}))
+    model = need_dict(w, "model", manifest.get("model"), frozenset({"spec", "dtype"}))
     dtype = need(
         w, "model.dtype", model.get("dtype"), lambda v: v in ("float32", "float64"), "float32/64"
     )
