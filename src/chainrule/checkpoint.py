@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.atomic import atomic_write
 from chainrule.errors import CheckpointError
 
 __all__ = [
@@ -132,31 +132,17 @@ def write_checkpoint(
             f"cannot write checkpoint {path}: manifest is not JSON: {err}"
         ) from err
 
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        with (
+            atomic_write(path, before_replace=lambda: _keep_previous(path)) as fh,
+            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf,
+        ):
+            zf.writestr(_MANIFEST, manifest_bytes)
+            for name, array in checked.items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
     except OSError as err:
         raise CheckpointError(f"cannot write checkpoint {path}: {err}") from err
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(_MANIFEST, manifest_bytes)
-                for name, array in checked.items():
-                    with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, array, allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _keep_previous(path)
-        os.replace(tmp, path)
-        _fsync_directory(directory)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(err, OSError):
-            raise CheckpointError(f"cannot write checkpoint {path}: {err}") from err
-        raise
     return path
 
 
@@ -177,20 +163,7 @@ def _keep_previous(path: Path) -> None:
                 dst.write(chunk)
             dst.flush()
             os.fsync(dst.fileno())
-    os.replace(staging, prev)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles (Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    os.replace(staging, prev)  # the directory is fsynced after the checkpoint's own rename
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chainrule.atomic import atomic_write
 from chainrule.cli import EXIT_OK, emit
 from chainrule.commands.train.building import (
     accuracy,
@@ -239,10 +239,6 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_write(path, text=True) as fh:
         json.dump(payload, fh, indent=1)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
