@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.arguments import positive_int
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
@@ -128,7 +128,7 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"{name}: {path}")
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0
 
 
 def _train_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from chainrule.atomic import atomic_write
-from chainrule.cli import EXIT_OK, emit
+from chainrule.commands.output import emit
+from chainrule.commands.targets import accuracy, targets_for
 from chainrule.commands.train.building import (
-    accuracy,
     build_loss,
     build_schedule,
     describe,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
 from chainrule.errors import ConfigError
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"run saved in {out_dir}/ ({files})")
 
     emit(args, result, render)
-    return EXIT_OK
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
