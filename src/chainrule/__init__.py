@@ -62,8 +62,21 @@ _LAZY_ATTRS: dict[str, str] = {
     "History": "chainrule.train",
     "save": "chainrule.checkpoint",
     "load": "chainrule.checkpoint",
+    # explaining
+    "derive": "chainrule.derivation",
 }
-_LAZY_MODULES = ("zoo", "expr", "scalar", "rbm", "data", "plot", "optim", "train", "checkpoint")
+_LAZY_MODULES = (
+    "zoo",
+    "expr",
+    "derivation",
+    "scalar",
+    "rbm",
+    "data",
+    "plot",
+    "optim",
+    "train",
+    "checkpoint",
+)
 
 __all__ = [
     "ChainruleError",

@@ -135,8 +135,8 @@ class _Latex:
                 return compose(base, sub, own_sup)
             if sup is not None and own_sub is None and own_sup is None:
                 return compose(base, None, sup)
-        safe = isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator)
-        inner = self.render(operand, _ATOM) if safe else f"({self.render(operand, 0)})"
+        safe = isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator | T.Ones)
+        inner = self.node(operand)[0] if safe else f"({self.render(operand, 0)})"
         if transpose:
             sup = "T"
         scripts = (f"_{{{sub}}}" if sub is not None else "") + (

@@ -3,11 +3,14 @@ r"""Element-wise (and row-wise) activations: ReLU, LeakyReLU, Sigmoid, Tanh, Ide
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
 
 from chainrule.errors import ConfigError
+from chainrule.expr import tree as T
+from chainrule.formulas import Formulas, Names
 from chainrule.layers.base import Layer
 
 __all__ = [
@@ -21,6 +24,8 @@ __all__ = [
     "stable_sigmoid",
 ]
 
+_ZERO, _ONE, _TWO = T.Constant(0), T.Constant(1), T.Constant(2)
+
 
 class Activation(Layer):
     """An element-wise (or row-wise) function; shape in = shape out."""
@@ -33,6 +38,21 @@ class Activation(Layer):
         self._z: np.ndarray | None = None
         self._h: np.ndarray | None = None
 
+    def formulas(self, names: Names) -> Formulas:
+        """``h = f(z)`` and ``dL/dz`` from ``G = dL/dh`` as trees (roles ``in`` = z,
+        ``out`` = h, ``grad`` = G, ``d_in``), from the class's :meth:`trees`."""
+        Z, H, G = names.row("in"), names.row("out"), names.row("grad")
+        trees = self.trees(Z, H, G)
+        if trees is None:
+            return super().formulas(names)
+        forward, dz = trees
+        return names.formulas(forward, {"in": dz})
+
+    def trees(self, Z: T.Expr, H: T.Expr, G: T.Expr) -> tuple[T.Expr, T.Expr] | None:
+        """Row-major ``(h = f(z), dL/dz)`` for this activation; None for a class without
+        formulas. ``Z``, ``H``, ``G`` are the input, output and upstream gradient."""
+        return None
+
 
 class ReLU(Activation):
     r"""Rectified linear unit :math:`h = \max(z, 0)`; :math:`h' = [z > 0]`, so ReLU'(0) = 0
@@ -40,6 +60,10 @@ class ReLU(Activation):
 
     kind = "ReLU"
     has_kink = True
+
+    def trees(self, Z, H, G):
+        # diagonal Jacobian: a Hadamard product with the mask [z > 0], not a factor 1
+        return T.Apply("relu", (Z,)), T.ElementwiseProduct(G, T.Indicator(Z, ">", _ZERO))
 
     def _forward(self, Z):
         H = self._out(Z.shape)
@@ -72,6 +96,11 @@ class LeakyReLU(Activation):
     def spec(self):
         return {"type": self.kind, "slope": self.slope}
 
+    def trees(self, Z, H, G):
+        a = T.Constant(Fraction(repr(self.slope)))
+        mask = T.Add(T.Indicator(Z, ">", _ZERO), T.Scale(a, T.Indicator(Z, "<=", _ZERO)))
+        return T.Apply("max", (Z, T.Scale(a, Z))), T.ElementwiseProduct(G, mask)
+
     def _forward(self, Z):
         H = self._out(Z.shape)
         np.multiply(Z, self.slope, out=H)
@@ -96,6 +125,11 @@ class Sigmoid(Activation):
     (for z = -1e4 it returns 0, for z = -40 the exact 4.2e-18)."""
 
     kind = "Sigmoid"
+
+    def trees(self, Z, H, G):
+        # 1 - h, not I - h: the scalar one broadcast, as the NumPy code subtracts
+        local = T.ElementwiseProduct(T.ElementwiseProduct(G, H), T.Sub(_ONE, H))
+        return T.Apply("sigmoid", (Z,)), local
 
     def _forward(self, Z):
         H = self._out(Z.shape)
@@ -132,6 +166,9 @@ class Tanh(Activation):
 
     kind = "Tanh"
 
+    def trees(self, Z, H, G):
+        return T.Apply("tanh", (Z,)), T.ElementwiseProduct(G, T.Sub(_ONE, T.Power(H, _TWO)))
+
     def _forward(self, Z):
         H = self._out(Z.shape)
         np.tanh(Z, out=H)
@@ -152,6 +189,9 @@ class Identity(Activation):
     """The identity :math:`h = z` (a linear output layer); :math:`dz = G`."""
 
     kind = "Identity"
+
+    def trees(self, Z, H, G):
+        return Z, G
 
     def _forward(self, Z):
         if self.reuse_output:
@@ -176,6 +216,11 @@ class Softmax(Activation):
     """
 
     kind = "Softmax"
+
+    def trees(self, Z, H, G):
+        # row-wise inner products <G_k, s_k> as (G * S) 1, then s * (G - <G, s>)
+        inner = T.MatMul(T.ElementwiseProduct(G, H), T.Ones((Z.shape[-1], 1)))
+        return T.Apply("softmax", (Z,)), T.ElementwiseProduct(H, T.Sub(G, inner))
 
     def _forward(self, Z):
         S = self._out(Z.shape)

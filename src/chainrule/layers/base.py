@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from chainrule.buffers import reusable
-from chainrule.errors import StateError
+from chainrule.errors import ConfigError, StateError
+from chainrule.formulas import Formulas, Names
 
 __all__ = ["Layer", "Parameter"]
 
@@ -92,6 +93,15 @@ class Layer:
 
     def _backward(self, G: np.ndarray, input_grad: bool) -> np.ndarray | None:
         raise NotImplementedError
+
+    def formulas(self, names: Names) -> Formulas:
+        """This layer's forward and backward formulas as :mod:`chainrule.expr` trees, in the
+        notation and layout of ``names`` (see :mod:`chainrule.formulas`). A layer class of
+        your own gives them the same way; without them, deriving it is a clear error."""
+        raise ConfigError(
+            f"{self.label}: the layer {type(self).__name__} gives no formulas, so it cannot be "
+            "derived; define formulas(names) on it (see chainrule.formulas)"
+        )
 
     def forget(self) -> None:
         """Drop the values kept for backward (a later backward then needs a new forward)."""

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ConfigError, ShapeError, StateError
+from chainrule.expr import tree as T
+from chainrule.formulas import Formulas, Names
 from chainrule.layers.base import Layer, Parameter
 
 __all__ = ["INITS", "Linear"]
@@ -139,6 +141,18 @@ class Linear(Layer):
         dX = self._dX(X.shape)
         np.dot(G, self.W.value, out=dX)
         return dX
+
+    def formulas(self, names: Names) -> Formulas:
+        r"""Row-major :math:`Z = X W^\top + b`; :math:`dX = G W`, :math:`dW = G^\top X`,
+        :math:`db = 1_n^\top G` (the bias gradient sums over the batch), rewritten into the
+        layout of ``names``; the same products ``_forward``/``_backward`` compute."""
+        X, W, G = names.row("in"), names.row("W"), names.row("grad")
+        Z: T.Expr = T.MatMul(X, T.Transpose(W))
+        backward: dict[str, T.Expr] = {"in": T.MatMul(G, W), "W": T.MatMul(T.Transpose(G), X)}
+        if self.bias:
+            Z = T.Add(Z, names.row("b"))
+            backward["b"] = T.MatMul(T.Transpose(T.Ones((names.batch,))), G)
+        return names.formulas(Z, backward)
 
     def _ones(self, n: int) -> np.ndarray:
         ones = self._buffers.get("ones")
