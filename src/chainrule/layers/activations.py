@@ -38,6 +38,13 @@ class Activation(Layer):
         self._z: np.ndarray | None = None
         self._h: np.ndarray | None = None
 
+    def kink_sides(self) -> np.ndarray | None:
+        """For an activation with a kink at 0: ``z > 0`` for the inputs of the last forward,
+        the side of the kink each lies on (None before a forward, or without a kink)."""
+        if not self.has_kink or self._z is None:
+            return None
+        return self._z > 0
+
     def formulas(self, names: Names) -> Formulas:
         """``h = f(z)`` and ``dL/dz`` from ``G = dL/dh`` as trees (roles ``in`` = z,
         ``out`` = h, ``grad`` = G, ``d_in``), from the class's :meth:`trees`."""

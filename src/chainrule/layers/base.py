@@ -63,6 +63,13 @@ class Layer:
         self._buffers.clear()
         self._ready = False
 
+    def kink_sides(self) -> np.ndarray | None:
+        """Where the last forward's inputs lie relative to the layer's kinks (points where
+        its derivative jumps), as an array that changes whenever an input crosses one; None
+        for a smooth layer. :func:`~chainrule.gradcheck.gradcheck` skips a probe that
+        changes it."""
+        return None
+
     def parameters(self) -> list[Parameter]:
         """This layer's parameters, weights before biases."""
         return []
