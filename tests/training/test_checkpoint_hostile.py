@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.atomic import remove_stale_temporaries
 from chainrule.checkpoint import read_checkpoint, write_checkpoint
-from chainrule.checkpoint.write import remove_stale_temporaries
 from chainrule.errors import CheckpointError
 from chainrule.train import ModelCheckpoint
 

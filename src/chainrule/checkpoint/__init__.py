@@ -39,7 +39,7 @@ from __future__ import annotations
 from chainrule.checkpoint.model import Checkpoint, load, save
 from chainrule.checkpoint.read import read_checkpoint
 from chainrule.checkpoint.schema import FORMAT, FORMAT_VERSION
-from chainrule.checkpoint.write import _fsync_directory, write_checkpoint  # noqa: F401 (plot)
+from chainrule.checkpoint.write import write_checkpoint
 
 __all__ = [
     "FORMAT",
