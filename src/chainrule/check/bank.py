@@ -7,13 +7,13 @@ all of them (``[defaults]``, usually the network and the given names) and one
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from chainrule.check.problem import Problem, load_toml
 from chainrule.errors import ConfigError
+from chainrule.suggest import did_you_mean
 
 __all__ = ["problem", "problems"]
 
@@ -63,8 +63,7 @@ def problem(pid: str) -> Problem:
     """The built-in problem ``pid`` (see :func:`problems`); an unknown id gets a did-you-mean."""
     bank = _bank()
     if pid not in bank:
-        close = difflib.get_close_matches(pid, list(bank), n=3)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        hint = did_you_mean(pid, bank, sentence=True)
         raise ConfigError(f"unknown problem {pid!r}.{hint} `chainrule check --list` lists them.")
     data, where = bank[pid]
     return Problem.from_dict(data, where)

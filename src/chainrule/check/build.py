@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from chainrule.check.instances import exact_instance, network_instances
 from chainrule.check.reference import Activation, Reference
-from chainrule.check.trees import substitute
 from chainrule.errors import ConfigError
 from chainrule.expr import tree as T
+from chainrule.expr.maps import substitute
 from chainrule.expr.render import to_latex
 from chainrule.expr.symbols import canonical
 

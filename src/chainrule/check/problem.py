@@ -32,13 +32,10 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    from chainrule.readfile import read_regular
+
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read the problem file {p}: {err.strerror}") from None
-    if len(raw) > MAX_PROBLEM_BYTES:
-        raise ConfigError(f"{p}: {len(raw)} bytes; a problem file has at most {MAX_PROBLEM_BYTES}")
+    raw = read_regular(p, "problem file", ConfigError, max_bytes=MAX_PROBLEM_BYTES)
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

@@ -7,11 +7,11 @@ passes silently.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from chainrule.check.result import CODES
 from chainrule.errors import ConfigError
+from chainrule.suggest import did_you_mean
 
 __all__ = ["SCHEMA", "validate"]
 
@@ -93,8 +93,7 @@ def validate(data: dict[str, Any], where: str) -> None:
 def _check_table(data: dict[str, Any], schema: dict[str, Any], where: str) -> None:
     for key, value in data.items():
         if key not in schema:
-            close = difflib.get_close_matches(key, list(schema), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, schema)
             raise ConfigError(
                 f"{where}: unknown key {key!r}{hint} (known: {', '.join(sorted(schema))})"
             )

@@ -1,19 +1,22 @@
-"""Small maps over expression trees that the hypotheses need: replace one node, list terms.
+"""The tree maps the hypotheses need beyond :mod:`chainrule.expr.maps`: replace one node.
 
-Nodes are found by identity (``id``) during one walk, so a sub-formula that appears twice
-can be changed in one place only. A replacement that no longer fits (shapes) raises
+:func:`chainrule.expr.maps.rebuild` rebuilds bottom-up and sees every node; a mutation
+instead replaces one node of the original tree, found by identity (``id``), top-down, and
+decides itself which of that node's sub-trees are rebuilt (a dropped mask keeps only the
+other factor), so that two mutations compose. A sub-formula that appears twice can be
+changed in one place only. A replacement that no longer fits (shapes) raises
 :class:`~chainrule.errors.ExpressionError`; callers skip such a mutation.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from chainrule.expr import tree as T
 
-__all__ = ["flatten_terms", "nodes", "rebuild", "replace", "substitute"]
+__all__ = ["flatten_terms", "nodes", "rebuild", "replace"]
 
 
 def nodes(tree: T.Expr) -> Iterator[T.Expr]:
@@ -64,11 +67,6 @@ def _rebuild_item(v: object, change: Callable[[T.Expr], T.Expr | None]) -> objec
 def replace(tree: T.Expr, target: T.Expr, new: T.Expr) -> T.Expr:
     """``tree`` with the node ``target`` (by identity) replaced by ``new``."""
     return rebuild(tree, lambda node: new if node is target else None)
-
-
-def substitute(tree: T.Expr, values: Mapping[str, T.Expr]) -> T.Expr:
-    """``tree`` with every :class:`Symbol` named in ``values`` replaced by its tree."""
-    return rebuild(tree, lambda node: values.get(node.name) if isinstance(node, T.Symbol) else None)
 
 
 def flatten_terms(tree: T.Expr) -> list[tuple[Fraction | str, T.Expr]]:

@@ -13,8 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit
-from chainrule.errors import ConfigError, DataError
+from chainrule.commands.output import add_json_flag, emit
+from chainrule.errors import CheckFailedError, ConfigError, DataError
+
+EXIT_OK = 0
 
 MAX_ANSWERS_BYTES = 50_000_000
 MAX_ANSWERS = 200_000
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.gradescope:
         write_gradescope(args.gradescope, problem, rows, results)
     _report(args, problem, rows, results)
-    return EXIT_OK if all(r.correct for r in results) else EXIT_CHECK_FAILED
+    return EXIT_OK if all(r.correct for r in results) else CheckFailedError.exit_code
 
 
 def _problem(spec: str):
@@ -118,14 +120,12 @@ def _report(args, problem, rows, results) -> None:
 
 def read_answers(path: str) -> list[tuple[str, str]]:
     """(student id, answer) pairs from a CSV file (with a header) or JSON Lines."""
+    from chainrule.readfile import read_regular
+
     p = Path(path)
+    raw = read_regular(p, "answers file", DataError, max_bytes=MAX_ANSWERS_BYTES)
     try:
-        size = p.stat().st_size
-        if size > MAX_ANSWERS_BYTES:
-            raise DataError(f"{p}: {size} bytes; an answers file has at most {MAX_ANSWERS_BYTES}")
-        text = p.read_bytes().decode("utf-8-sig")
-    except OSError as err:
-        raise DataError(f"cannot read the answers file {p}: {err.strerror}") from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(f"{p}: not UTF-8 text (byte {err.start})") from None
     rows = _jsonl(text, p) if p.suffix in (".jsonl", ".ndjson", ".json") else _csv(text, p)
@@ -201,20 +201,10 @@ def write_gradescope(out: str, problem, rows, results) -> None:
         for (sid, _), r in zip(rows, results, strict=True)
     ]
     payload = {"score": round(sum(t["score"] for t in tests), 6), "tests": tests}
-    _write_atomic(Path(out), json.dumps(payload, indent=2) + "\n")
+    from chainrule.atomic import atomic_write
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so no reader sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with atomic_write(out, text=True) as fh:
+            fh.write(json.dumps(payload, indent=2) + "\n")
     except OSError as err:
-        raise DataError(f"cannot write {path}: {err.strerror}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        raise DataError(f"cannot write the Gradescope results {out}: {err.strerror}") from None
