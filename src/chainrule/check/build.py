@@ -56,13 +56,13 @@ def reference_text(ref: Reference) -> str:
 
 def _network(problem: Problem) -> tuple[Any, Any, float, Any]:
     """The model, loss, L2 strength and zoo network (or None) a problem names."""
-    from chainrule import zoo
+    from chainrule.zoo import build as build_zoo
 
     net_data = problem.data["network"]
     where = f"{problem.where}: network"
     if "zoo" in net_data:
         hidden = net_data.get("hidden")
-        net = zoo.build(
+        net = build_zoo(
             net_data["zoo"],
             n_inputs=net_data.get("n_inputs"),
             n_outputs=net_data.get("n_outputs"),
@@ -85,7 +85,7 @@ def _network(problem: Problem) -> tuple[Any, Any, float, Any]:
 
 def network_reference(problem: Problem) -> Reference:
     """A network problem's reference, from :func:`chainrule.derive`."""
-    from chainrule import derive
+    from chainrule.derivation import derive
 
     data, net_data, q = problem.data, problem.data["network"], problem.data["quantity"]
     model, loss, l2, net = _network(problem)

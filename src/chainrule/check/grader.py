@@ -12,7 +12,6 @@ grading one more answer costs its own evaluation and some comparisons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,23 +24,13 @@ from chainrule.check.reference import Reference
 from chainrule.check.regress import regress
 from chainrule.check.result import Result
 from chainrule.check.values import answer_values, values_on
+from chainrule.check.verdict import Verdict
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
 
-__all__ = ["Grader", "Verdict"]
+__all__ = ["Grader"]
 
 MAX_REMEMBERED = 10_000  # distinct answer texts whose verdicts a grader keeps
-
-
-@dataclass
-class Verdict:
-    """A diagnosis before scoring: codes (main first) and their facts."""
-
-    codes: list[str]
-    details: dict[str, Any] = field(default_factory=dict)
-    message: str | None = None
-    hint: str | None = None
-    counterexample: dict[str, Any] | None = None
 
 
 class Grader:

@@ -9,18 +9,18 @@ by least squares over all entries of all instances, and kept only when the fit i
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from chainrule.check.match import name_factor
 from chainrule.check.trees import flatten_terms
 from chainrule.check.values import values_on
+from chainrule.check.verdict import Verdict
 from chainrule.errors import ExpressionError
 from chainrule.expr.render import to_latex
 
 if TYPE_CHECKING:
-    from chainrule.check.grader import Verdict
     from chainrule.check.reference import Reference
 
 __all__ = ["regress"]
@@ -38,8 +38,6 @@ def regress(
     ref: Reference, answer: list[np.ndarray], ref_values: list[np.ndarray]
 ) -> Verdict | None:
     """A wrong_coefficient or missing_term verdict, or None when the answer is no such sum."""
-    from chainrule.check.grader import Verdict
-
     terms = flatten_terms(ref.base)
     if len(terms) < 2:
         return None
@@ -63,7 +61,7 @@ def regress(
     scale = max(float(np.max(np.abs(target))), float(np.max(np.abs(design))), 1e-300)
     if np.max(np.abs(design @ coef - target)) > 1e-8 * scale:
         return None
-    return _verdict(Verdict, terms, coef, expected, ref)
+    return _verdict(terms, coef, expected, ref)
 
 
 def _flat(values: list[np.ndarray]) -> np.ndarray:
@@ -71,7 +69,7 @@ def _flat(values: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values])
 
 
-def _verdict(Verdict: Any, terms, coef, expected, ref: Reference) -> Verdict | None:
+def _verdict(terms, coef, expected, ref: Reference) -> Verdict | None:
     wrong = [
         i for i, (a, e) in enumerate(zip(coef, expected, strict=True))
         if abs(a - e) > 1e-7 * max(1.0, abs(e))

@@ -52,10 +52,10 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule import check
+    from chainrule.check.bank import problems
 
     if args.list:
-        ids = check.problems()
+        ids = problems()
         emit(args, {"problems": ids}, lambda: print("\n".join(ids)))
         return EXIT_OK
     if not args.problem or (args.answer is None and args.answers is None):
