@@ -23,7 +23,15 @@ from typing import Any
 from chainrule.errors import ChainruleError
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph")
+COMMANDS: tuple[str, ...] = (
+    "gradcheck",
+    "rbm",
+    "train",
+    "evaluate",
+    "predict",
+    "graph",
+    "explore",
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_BAD_DATA = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
