@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         threading.Timer(0.5, _open, args=(url,)).start()
     try:
         serve(session, sock)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a server is stopped: not a failure
     finally:
         sock.close()
     print("chainrule explore: stopped", file=sys.stderr)

@@ -4,6 +4,7 @@ table of routes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -80,6 +81,11 @@ def handlers(session: Session) -> dict[str, tuple[str, Work]]:
         losses = session.train(body.get("steps", 1), body.get("optimizer"), body.get("lr"))
         out = session.snapshot()
         out["losses"] = losses
+        if losses and not math.isfinite(losses[-1]):
+            out["note"] = (
+                f"the loss stopped being finite at step {session.steps_taken}: "
+                "reset, then try a smaller learning rate"
+            )
         return out
 
     def reset(body: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ an oversized body, 415 for a body that is not JSON, 500 for a fault of the serve
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -46,6 +48,28 @@ __all__ = ["create_app", "static_dir"]
 def static_dir() -> str:
     """The folder of the page's assets inside the installed package."""
     return str(resources.files("chainrule.explore") / "static")
+
+
+class _JSON(JSONResponse):
+    """JSON where a number that is not finite (a diverged loss) becomes ``null``, which the
+    page shows as "not finite": JSON itself has no Infinity or NaN."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = json.dumps(content, allow_nan=False, separators=(",", ":"))
+        except ValueError:
+            text = json.dumps(_finite(content), allow_nan=False, separators=(",", ":"))
+        return text.encode()
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _error(kind: str, message: str, status: int) -> Response:
@@ -78,7 +102,7 @@ def _answer(session: Session, work: Callable[[dict[str, Any]], Any], read_body: 
             return _error(type(err).__name__, str(err), 400)
         except Exception as err:  # a fault of ours: say what, never a traceback
             return _error("InternalError", f"{type(err).__name__}: {str(err)[:300]}", 500)
-        return JSONResponse(result)
+        return _JSON(result)
 
     return endpoint
 

@@ -77,6 +77,11 @@ def run_pass(model: Any, loss: Any, l2: float, X: np.ndarray, y: np.ndarray) -> 
     The gradients are those of :math:`L = \\text{loss}(f(X), y) + \\lambda \\sum W^2`; the
     layers set (never accumulate) them, so a second call gives the same numbers."""
     X = model.check_input(X)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run shows as not finite
+        return _pass(model, loss, l2, X, y)
+
+
+def _pass(model: Any, loss: Any, l2: float, X: np.ndarray, y: np.ndarray) -> Pass:
     outputs: list[np.ndarray] = []
     a = X
     for layer in model.layers:
@@ -104,6 +109,11 @@ def train_steps(
     """Take ``steps`` optimizer steps on the whole batch; return the loss before each step
     (data loss plus L2, the number the curve shows)."""
     X = model.check_input(X)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence ends the loop instead
+        return _steps(model, loss, l2, optimizer, X, y, steps)
+
+
+def _steps(model, loss, l2, optimizer, X, y, steps) -> list[float]:
     reg = _regulariser(l2)
     losses = []
     for _ in range(steps):

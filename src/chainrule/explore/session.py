@@ -9,6 +9,7 @@ two tabs on the same session never interleave a pass with an edit.
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
 from typing import Any
@@ -21,7 +22,7 @@ from chainrule.explore.limits import MAX_HISTORY, MAX_TRAIN_STEPS
 from chainrule.explore.network import Setup
 from chainrule.explore.optimizers import PRESETS, make_optimizer
 
-__all__ = ["MAX_EDIT", "Session", "number"]
+__all__ = ["MAX_EDIT", "Session", "number", "packed"]
 
 #: Largest magnitude an edited weight or input may take.
 MAX_EDIT = 1e6
@@ -37,6 +38,14 @@ def number(value: Any, field: str, bound: float = MAX_EDIT) -> float:
             f"{field}: expected a finite number of magnitude <= {bound:g}, got {value}"
         )
     return value
+
+
+def packed(a: np.ndarray) -> dict[str, Any]:
+    """An array for the wire: ``{"shape", "f64"}``, its float64 values little-endian in
+    base64. Exact, and some forty times faster to write and read than a JSON list of
+    10,000 numbers, which is what keeps an edit of a 10,000-parameter network quick."""
+    data = np.ascontiguousarray(a, dtype="<f8").tobytes()
+    return {"shape": list(a.shape), "f64": base64.b64encode(data).decode("ascii")}
 
 
 def _index(value: Any, shape: tuple[int, ...], field: str) -> tuple[int, ...]:
@@ -155,7 +164,8 @@ class Session:
     # -- what the page receives ---------------------------------------------------------------
     def snapshot(self, weights: bool = True) -> dict[str, Any]:
         """The numbers of the example shown, every gradient, the loss and, with ``weights``,
-        the network's structure and weights: the JSON the page draws from."""
+        the network's structure and weights: the JSON the page draws from. Parameter arrays
+        travel :func:`packed`; the units' values as plain lists."""
         P, r = self.current, self.example
         out: dict[str, Any] = {
             "ok": True,
@@ -166,7 +176,7 @@ class Session:
             "penalty": P.penalty,
             "units": [self._column_values(P, c, r) for c in self.columns],
             "target": np.asarray(self.y[r]).tolist(),
-            "grads": {name: g.tolist() for name, g in P.params.items()},
+            "grads": {name: packed(g) for name, g in P.params.items()},
             "train": {
                 "steps": self.steps_taken,
                 "optimizer": self.preset,
@@ -177,7 +187,7 @@ class Session:
         }
         if weights:
             out["network"] = self.describe()
-            out["weights"] = {name: p.value.tolist() for name, p in self.model.named_parameters()}
+            out["weights"] = {name: packed(p.value) for name, p in self.model.named_parameters()}
         return out
 
     def _column_values(self, P: Pass, c: Any, r: int) -> dict[str, Any]:

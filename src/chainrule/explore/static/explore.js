@@ -25,7 +25,29 @@ async function api(path, body) {
     throw err;
   }
   hideError();
+  for (const key of ["weights", "grads"]) {
+    if (data[key]) for (const name of Object.keys(data[key])) data[key][name] = unpack(data[key][name]);
+  }
   return data;
+}
+
+// Parameter arrays come as float64 bytes in base64 (exact, and quick for big networks).
+function unpack(p) {
+  let bytes;
+  if (Uint8Array.fromBase64) {
+    bytes = Uint8Array.fromBase64(p.f64);
+  } else {
+    const text = atob(p.f64);
+    bytes = new Uint8Array(text.length);
+    for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
+  }
+  return { shape: p.shape, data: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8) };
+}
+function at(p, i, j) { return p.shape.length === 2 ? p.data[i * p.shape[1] + j] : p.data[i]; }
+function maxAbs(p) {
+  let m = 1e-12;
+  for (const v of p.data) if (Math.abs(v) > m) m = Math.abs(v);
+  return m;
 }
 
 function showError(message) {
@@ -36,9 +58,11 @@ function hideError() { $("error").hidden = true; }
 
 // ---- formatting (display only) --------------------------------------------------------
 function fmt(v) {
-  if (v === null || v === undefined) return "";
+  if (v === undefined) return "";
+  if (v === null) return "not finite";  // the server sends null for Infinity and NaN
   if (Array.isArray(v)) return "[" + v.map(fmt).join(", ") + "]";
   if (typeof v !== "number") return String(v);
+  if (!Number.isFinite(v)) return "not finite";
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e5 || a < 1e-4) return v.toExponential(5).replace(/\.?0+e/, "e");
@@ -86,6 +110,8 @@ function drawNetwork() {
   const edges = svgEl("g", { class: "edges" }, svg);
   const nEdges = net.parameters.filter((p) => p.name[0] === "W").reduce((s, p) => s + p.shape[0] * p.shape[1], 0);
   S.weightLabels = nEdges <= 40;
+  // Thousands of edges: paint them without anti-aliasing, which keeps a redraw quick.
+  if (nEdges > 2000) edges.setAttribute("shape-rendering", "optimizeSpeed");
   for (let k = 1; k < pos.length; k++) {
     const { W } = paramsOfColumn(net, k);
     if (!W) continue;
@@ -117,27 +143,50 @@ function drawNetwork() {
       svgEl("title", {}, g);
     });
   });
+  S.edges = {};
+  for (const e of svg.querySelectorAll("line.edge")) (S.edges[e.dataset.param] ||= []).push(e);
+  restyle(Object.keys(S.edges));
   updatePicture();
+}
+
+// Colour and width of the edges of the weights ``names`` (width relative to the largest
+// weight of the same matrix), and their labels on a small network.
+function restyle(names) {
+  const st = S.state;
+  S.maxAbs = S.maxAbs || {};
+  for (const name of names) {
+    const p = st.weights[name], m = maxAbs(p);
+    S.maxAbs[name] = m;
+    for (const e of S.edges[name] || []) styleEdge(e, at(p, +e.dataset.i, +e.dataset.j), m);
+  }
+  for (const t of $("net").querySelectorAll("text.wlabel")) {
+    const w = at(st.weights[t.dataset.param], +t.dataset.i, +t.dataset.j);
+    t.textContent = fmt(w);
+    t.setAttribute("fill", w >= 0 ? "#1d4ed8" : "#b91c1c");
+  }
+}
+
+function styleEdge(e, w, m) {
+  e.setAttribute("stroke", w >= 0 ? "#2563eb" : "#dc2626");
+  e.setAttribute("stroke-width", (0.6 + 5 * Math.abs(w) / m).toFixed(2));
+}
+
+// One weight changed: restyle its edge, or its whole matrix when the largest size changed.
+function weightChanged(name, i, j, value) {
+  const p = S.state.weights[name];
+  p.data[p.shape.length === 2 ? i * p.shape[1] + j : i] = value;
+  if (name[0] !== "W") return;
+  const m = maxAbs(p);
+  if (m !== S.maxAbs[name]) { restyle([name]); return; }
+  const e = $("net").querySelector(`line.edge[data-param="${name}"][data-i="${i}"][data-j="${j}"]`);
+  styleEdge(e, value, m);
+  const t = $("net").querySelector(`text.wlabel[data-param="${name}"][data-i="${i}"][data-j="${j}"]`);
+  if (t) { t.textContent = fmt(value); t.setAttribute("fill", value >= 0 ? "#1d4ed8" : "#b91c1c"); }
 }
 
 function updatePicture() {
   const st = S.state;
   const svg = $("net");
-  const maxAbs = {};
-  for (const [name, w] of Object.entries(st.weights)) {
-    if (name[0] === "W") maxAbs[name] = Math.max(1e-12, ...w.flat().map(Math.abs));
-  }
-  for (const e of svg.querySelectorAll("line.edge")) {
-    const name = e.dataset.param, i = +e.dataset.i, j = +e.dataset.j;
-    const w = st.weights[name][i][j];
-    e.setAttribute("stroke", w >= 0 ? "#2563eb" : "#dc2626");
-    e.setAttribute("stroke-width", (0.6 + 5 * Math.abs(w) / maxAbs[name]).toFixed(2));
-  }
-  for (const t of svg.querySelectorAll("text.wlabel")) {
-    const w = st.weights[t.dataset.param][+t.dataset.i][+t.dataset.j];
-    t.textContent = fmt(w);
-    t.setAttribute("fill", w >= 0 ? "#1d4ed8" : "#b91c1c");
-  }
   for (const g of svg.querySelectorAll("g.unit")) {
     const k = +g.dataset.column, i = +g.dataset.unit;
     const u = st.units[k];
@@ -186,8 +235,8 @@ function showSelected() {
     const el = $("net").querySelector(q);
     if (el) el.classList.add("selected");
     name = `${sel.name}[${sel.i + 1}, ${sel.j + 1}]`;
-    value = st.weights[sel.name][sel.i][sel.j];
-    grad = st.grads[sel.name][sel.i][sel.j];
+    value = at(st.weights[sel.name], sel.i, sel.j);
+    grad = at(st.grads[sel.name], sel.i, sel.j);
     gradLabel = `∂L/∂${sel.name}`;
     extraLabel = "connects";
     extra = `${unitName(+sel.name.slice(1) - 1, sel.j)} → ${unitName(+sel.name.slice(1), sel.i)}`;
@@ -206,7 +255,7 @@ function showSelected() {
       extra = `${fmt(u.z[i])} · ${fmt(u.dz[i])}`;
       const { b } = paramsOfColumn(st.network, k);
       editable = Boolean(b);
-      editLabel = b ? `bias ${b.name}[${i + 1}] = ${fmt(st.weights[b.name][i])}` : "no bias";
+      editLabel = b ? `bias ${b.name}[${i + 1}] = ${fmt(at(st.weights[b.name], i))}` : "no bias";
       symbols = [`h${k}`, `z${k}`, b ? b.name : ""];
     } else {
       editLabel = "input";
@@ -237,14 +286,14 @@ async function onEdit(ev) {
   }
   if (sel.kind === "weight") {
     const r = await api("parameter", { name: sel.name, index: [sel.i, sel.j], value });
-    S.state.weights[r.changed.name][r.changed.index[0]][r.changed.index[1]] = r.changed.value;
+    weightChanged(sel.name, sel.i, sel.j, r.changed.value);
     merge(r);
   } else if (sel.column === 0) {
     merge(await api("input", { column: sel.i, value }));
   } else {
     const { b } = paramsOfColumn(S.state.network, sel.column);
     const r = await api("parameter", { name: b.name, index: [sel.i], value });
-    S.state.weights[b.name][sel.i] = r.changed.value;
+    weightChanged(b.name, sel.i, 0, r.changed.value);
     merge(r);
   }
   await loadSteps();
@@ -310,8 +359,10 @@ async function train(total) {
       const n = Math.min(chunk, left);
       const r = await api("train", { steps: n, optimizer, lr });
       S.state = r;
+      restyle(Object.keys(S.edges));
       updatePicture();
       left -= n;
+      if (r.note) showError(r.note);
       if (r.losses.length < n) break;  // the loss stopped being finite
     }
   } finally {
@@ -494,7 +545,12 @@ function wire() {
   });
   $("train-one").addEventListener("click", () => train(1).catch(() => {}));
   $("train-many").addEventListener("click", () => train(Number($("train-n").value) || 1).catch(() => {}));
-  $("reset").addEventListener("click", async () => { S.state = await api("reset", {}); updatePicture(); await loadSteps(); });
+  $("reset").addEventListener("click", async () => {
+    S.state = await api("reset", {});
+    restyle(Object.keys(S.edges));
+    updatePicture();
+    await loadSteps();
+  });
   $("net-model-build").addEventListener("click", () => rebuild({ model: $("net-model").value }).catch(() => {}));
   $("net-layers-build").addEventListener("click", () =>
     rebuild({ layers: $("net-layers").value, loss: $("net-loss").value }).catch(() => {}));
