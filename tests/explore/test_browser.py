@@ -130,7 +130,7 @@ def test_step_click_and_edit_match_the_engine(page):
     click_edge(pg, "W1", 0, 1)
     pg.fill("#insp-edit", "0.3")
     pg.press("#insp-edit", "Enter")
-    pg.wait_for_function("document.getElementById('loss').dataset.value !== '0.125'")
+    pg.wait_for_function("() => document.getElementById('loss').dataset.value !== '0.125'")
     edited = engine(edits={("W1", (0, 1)): 0.3})
     compare("#loss", edited["loss"])
     compare("#insp-value", 0.3)

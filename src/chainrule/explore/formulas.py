@@ -44,8 +44,11 @@ def layouts() -> list[str]:
     return list(d.layouts()) if d is not None and hasattr(d, "layouts") else []
 
 
-def _vector(values: Any) -> str:
-    return "[" + ", ".join(f"{float(v):.6g}" for v in values) + "]"
+def _vector(values: Any, most: int = 8) -> str:
+    """At most ``most`` entries, to six digits, and how many there are in all."""
+    values = list(values)
+    shown = ", ".join(f"{float(v):.6g}" for v in values[:most])
+    return f"[{shown}]" if len(values) <= most else f"[{shown}, ... ({len(values)} in all)]"
 
 
 def _layer_steps(session: Any) -> list[dict[str, Any]]:

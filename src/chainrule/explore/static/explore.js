@@ -68,6 +68,7 @@ function fmt(v) {
   if (a >= 1e5 || a < 1e-4) return v.toExponential(5).replace(/\.?0+e/, "e");
   return String(Number.parseFloat(v.toPrecision(6)));
 }
+function short(v) { return typeof v === "number" && Number.isFinite(v) ? String(Number.parseFloat(v.toPrecision(3))) : fmt(v); }
 function setNumber(el, v) { el.textContent = fmt(v); el.dataset.value = String(v); }
 
 function svgEl(tag, attrs, parent) {
@@ -90,7 +91,8 @@ function unitPositions(net) {
     const top = VIEW.h / 2 - (dy * (n - 1)) / 2;
     const r = Math.max(2, Math.min(22, dy / 2.4 || 22));
     const x = cols.length > 1 ? VIEW.pad + k * dx : VIEW.w / 2;
-    return Array.from({ length: n }, (_, i) => ({ x, y: top + i * dy, r }));
+    const roomy = n === 1 || dy >= 2 * r + 16;  // space below each unit for its gradient
+    return Array.from({ length: n }, (_, i) => ({ x, y: top + i * dy, r, roomy }));
   });
 }
 
@@ -112,6 +114,7 @@ function drawNetwork() {
   S.weightLabels = nEdges <= 40;
   // Thousands of edges: paint them without anti-aliasing, which keeps a redraw quick.
   if (nEdges > 2000) edges.setAttribute("shape-rendering", "optimizeSpeed");
+  S.thin = nEdges > 400 ? 0.35 : 1;  // many edges: thinner and fainter, so the units show
   for (let k = 1; k < pos.length; k++) {
     const { W } = paramsOfColumn(net, k);
     if (!W) continue;
@@ -138,7 +141,7 @@ function drawNetwork() {
       svgEl("circle", { cx: p.x, cy: p.y, r: p.r }, g);
       if (p.r >= 9) {
         svgEl("text", { class: "val", x: p.x, y: p.y + 4, "text-anchor": "middle" }, g);
-        svgEl("text", { class: "grad", x: p.x, y: p.y + p.r + 12, "text-anchor": "middle" }, g);
+        if (p.roomy) svgEl("text", { class: "grad", x: p.x, y: p.y + p.r + 12, "text-anchor": "middle" }, g);
       }
       svgEl("title", {}, g);
     });
@@ -168,7 +171,7 @@ function restyle(names) {
 
 function styleEdge(e, w, m) {
   e.setAttribute("stroke", w >= 0 ? "#2563eb" : "#dc2626");
-  e.setAttribute("stroke-width", (0.6 + 5 * Math.abs(w) / m).toFixed(2));
+  e.setAttribute("stroke-width", (S.thin * (0.6 + 5 * Math.abs(w) / m)).toFixed(2));
 }
 
 // One weight changed: restyle its edge, or its whole matrix when the largest size changed.
@@ -191,7 +194,7 @@ function updatePicture() {
     const k = +g.dataset.column, i = +g.dataset.unit;
     const u = st.units[k];
     const val = g.querySelector("text.val"), grad = g.querySelector("text.grad");
-    if (val) val.textContent = fmt(u.h[i]);
+    if (val) val.textContent = S.pos[k][i].r >= 18 ? fmt(u.h[i]) : short(u.h[i]);
     if (grad) grad.textContent = "∂ " + fmt(u.dh[i]);
     g.querySelector("title").textContent = unitName(k, i) + ": value " + u.h[i] + ", gradient " + u.dh[i];
   }
