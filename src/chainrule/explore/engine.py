@@ -7,8 +7,8 @@ gradient. The units are grouped into columns as the seed notes draw them: column
 inputs, column :math:`k` the units of linear layer :math:`k`, holding its pre-activation
 :math:`z_k` and, after the activation layers that follow it, :math:`h_k`.
 
-:func:`train_steps` takes optimizer steps on the whole batch (``forward``, loss, L2,
-``backward``, ``step``), as :func:`chainrule.fit` does for one batch.
+:func:`train_steps` takes optimizer steps on the whole batch with
+:func:`chainrule.train.train_step`, the step :func:`chainrule.fit` takes.
 """
 
 from __future__ import annotations
@@ -114,20 +114,15 @@ def train_steps(
 
 
 def _steps(model, loss, l2, optimizer, X, y, steps) -> list[float]:
+    from chainrule.train import train_step
+
     reg = _regulariser(l2)
     losses = []
     for _ in range(steps):
-        out = model.forward(X, check=False)
-        value = float(loss.forward(out, y))
-        if reg:
-            value += float(reg.forward(model))
-        model.backward(loss.backward(), input_grad=False)
-        if reg:
-            reg.backward(model)
-        optimizer.step()
+        value = float(train_step(model, loss, optimizer, X, y, reg or 0.0).loss)
         losses.append(value)
         if not np.isfinite(value):
-            break
+            break  # train_step kept the weights of the last good step
     model.forget()
     return losses
 

@@ -20,6 +20,8 @@ __all__ = ["DEFAULT_MODEL", "Examples", "Setup", "build_setup", "load_examples"]
 
 #: The network explore opens with: seed 003's worked example, small enough to read at once.
 DEFAULT_MODEL = "seed003-relu-sigmoid-2-2-1"
+#: The notation preset of each seed, for its zoo networks (as ``cr.derive`` picks it).
+_SEED_NOTATIONS = {f"seed {k:03d}": f"seed{k:03d}" for k in range(5)}
 #: Rows of the made-up batch of a ``--layers`` network without ``--data``.
 _SYNTHETIC_ROWS = 4
 
@@ -48,6 +50,7 @@ class Setup:
     zoo_name: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     data: Examples | None = None
+    notation: str | None = None
 
 
 def load_examples(source: str, rows: int = 16) -> Examples:
@@ -120,6 +123,7 @@ def _from_zoo(name: str, loss_name: str | None, data: Examples | None, seed: int
         zoo_name=name if loss_name is None else None,
         source={"model": name, "loss": loss_name},
         data=data,
+        notation=_SEED_NOTATIONS.get(net.source),
     )
 
 

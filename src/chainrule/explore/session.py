@@ -66,12 +66,15 @@ class Session:
 
     def __init__(self, setup: Setup) -> None:
         self.lock = threading.RLock()
-        self.notation = "seed004"
-        self.layout = "column"
         self._load(setup)
 
     def _load(self, setup: Setup) -> None:
         self.setup = setup
+        # The seed's own notation for a seed network, derive's default otherwise; the
+        # layout None means the notation's own.
+        self.notation = setup.notation or "default"
+        self.layout: str | None = None
+        self.cache: dict[Any, Any] = {}
         self.model, self.loss = setup.model, setup.loss
         self.X = np.array(setup.X, dtype=np.float64)
         self.y = setup.y
@@ -125,9 +128,16 @@ class Session:
         self.refresh()
 
     def set_notation(self, notation: Any, layout: Any) -> None:
+        """The notation (a preset name; empty: unchanged) and layout (empty: the
+        notation's own) of the formulas."""
+        from chainrule.explore.formulas import check_choice
+
         for field, v in (("notation", notation), ("layout", layout)):
-            if not isinstance(v, str) or not v or len(v) > 40:
+            if v is not None and (not isinstance(v, str) or len(v) > 40):
                 raise ConfigError(f"{field}: expected a short name, got {v!r:.40}")
+        notation = notation or self.notation
+        layout = layout or None
+        check_choice(notation, layout)
         self.notation, self.layout = notation, layout
 
     def train(self, steps: Any, preset: Any, lr: Any) -> list[float]:
@@ -186,6 +196,7 @@ class Session:
             },
         }
         if weights:
+            out["notation"], out["layout"] = self.notation, self.layout or ""
             out["network"] = self.describe()
             out["weights"] = {name: packed(p.value) for name, p in self.model.named_parameters()}
         return out

@@ -211,6 +211,16 @@ function updatePicture() {
 
 function unitName(k, i) { return k === 0 ? `x${i + 1}` : `h${k}[${i + 1}]`; }
 
+// The name of an engine quantity in the chosen notation (MathML from the server), else plain.
+function nameHTML(keys, plain) {
+  const names = (S.derivation && S.derivation.names) || {};
+  for (const k of keys) if (names[k]) return names[k];
+  const span = document.createElement("span");
+  span.textContent = plain;
+  return span.outerHTML;
+}
+function unitKeys(k) { return k === 0 ? ["X"] : [`h${k}`, `z${k}`]; }
+
 // ---- selecting and editing --------------------------------------------------------------
 function onPictureClick(ev) {
   const edge = ev.target.closest("line.edge");
@@ -232,16 +242,17 @@ function showSelected() {
   for (const el of $("net").querySelectorAll(".selected")) el.classList.remove("selected");
   if (!sel || !st) { $("insp-body").hidden = true; $("insp-empty").hidden = false; return; }
   $("insp-body").hidden = false; $("insp-empty").hidden = true;
-  let name, value, grad, gradLabel, extraLabel = "", extra = "", editLabel, editable = true, symbols;
+  let name, key, value, grad, gradLabel, extraLabel = "", extra = "", editLabel, editable = true, symbols;
   if (sel.kind === "weight") {
     const q = `line.edge[data-param="${sel.name}"][data-i="${sel.i}"][data-j="${sel.j}"]`;
     const el = $("net").querySelector(q);
     if (el) el.classList.add("selected");
-    name = `${sel.name}[${sel.i + 1}, ${sel.j + 1}]`;
+    name = nameHTML([sel.name], sel.name) + ` [${sel.i + 1}, ${sel.j + 1}]`;
+    key = `${sel.name}[${sel.i},${sel.j}]`;
     value = at(st.weights[sel.name], sel.i, sel.j);
     grad = at(st.grads[sel.name], sel.i, sel.j);
-    gradLabel = `∂L/∂${sel.name}`;
-    extraLabel = "connects";
+    gradLabel = "gradient";
+    extraLabel = "connects";  // plain text: no markup in it
     extra = `${unitName(+sel.name.slice(1) - 1, sel.j)} → ${unitName(+sel.name.slice(1), sel.i)}`;
     editLabel = "weight";
     symbols = [sel.name];
@@ -249,13 +260,16 @@ function showSelected() {
     const k = sel.column, i = sel.i, u = st.units[k];
     const el = $("net").querySelector(`g.unit[data-column="${k}"][data-unit="${i}"]`);
     if (el) el.classList.add("selected");
-    name = unitName(k, i);
+    name = nameHTML(unitKeys(k), k === 0 ? "x" : `h${k}`) + ` [${i + 1}]`;
+    key = `unit[${k},${i}]`;
     value = u.h[i];
     grad = u.dh[i];
-    gradLabel = `∂L/∂${k === 0 ? "x" : "h" + k}`;
+    gradLabel = "gradient";
     if (k > 0) {
-      extraLabel = `z${k} · ∂L/∂z${k}`;
-      extra = `${fmt(u.z[i])} · ${fmt(u.dz[i])}`;
+      if (st.network.columns[k].activations.length) {
+        extraLabel = nameHTML([`z${k}`], `z${k}`) + " · gradient";
+        extra = `${fmt(u.z[i])} · ${fmt(u.dz[i])}`;
+      }
       const { b } = paramsOfColumn(st.network, k);
       editable = Boolean(b);
       editLabel = b ? `bias ${b.name}[${i + 1}] = ${fmt(at(st.weights[b.name], i))}` : "no bias";
@@ -265,11 +279,12 @@ function showSelected() {
       symbols = ["x"];
     }
   }
-  $("insp-name").textContent = name;
+  $("insp-name").innerHTML = name;
+  $("insp-name").dataset.key = key;
   setNumber($("insp-value"), value);
   setNumber($("insp-grad"), grad);
   $("insp-grad-label").textContent = gradLabel;
-  $("insp-extra-label").textContent = extraLabel;
+  $("insp-extra-label").innerHTML = extraLabel;
   $("insp-extra").textContent = extra;
   $("insp-extra-row").hidden = !extraLabel;
   $("insp-edit-label").textContent = editLabel;
@@ -411,10 +426,7 @@ function download(name, text, type) {
 
 // The notation and layout chosen on the page (none while derive offers none).
 function mathChoice() {
-  const out = {};
-  if ($("notation").value) out.notation = $("notation").value;
-  if ($("layout").value) out.layout = $("layout").value;
-  return out;
+  return { notation: $("notation").value, layout: $("layout").value };
 }
 
 async function exportDerivation(format) {
@@ -500,6 +512,7 @@ function setMode(formula) {
 async function rebuild(body) {
   S.state = await api("network", body);
   S.selected = null; S.step = -1;
+  if (S.state.notation) { $("notation").value = S.state.notation; $("layout").value = ""; }
   drawNetwork();
   $("net-description").textContent = S.state.network.description;
   await loadSteps();
@@ -521,7 +534,7 @@ async function start() {
   $("lr").value = state.train.lr;
   $("opt-rule").innerHTML = options.optimizers.find((o) => o.id === $("optimizer").value).mathml || "";
   fillSelect($("notation"), options.notations.map((n) => [n, n]), options.default_notation);
-  fillSelect($("layout"), options.layouts.map((n) => [n, n]), options.default_layout);
+  fillSelect($("layout"), [["", "the notation's"], ...options.layouts.map((n) => [n, n])], options.default_layout);
   fillSelect($("net-model"), options.zoo.map((z) => [z.name, z.name]), state.network.zoo || undefined);
   fillSelect($("net-loss"), options.losses.map((l) => [l, l]), "half-squared-error");
   $("net-description").textContent = state.network.description;
