@@ -446,11 +446,14 @@ function exportPicture() {
 // ---- formula mode -----------------------------------------------------------------------
 async function drawFormula(ev) {
   if (ev) ev.preventDefault();
+  const ticket = (S.formulaTicket = (S.formulaTicket || 0) + 1);
   const r = await api("scalar", { formula: $("formula-text").value, at: $("formula-at").value });
+  if (ticket !== S.formulaTicket) return;  // a newer formula was asked for meanwhile
   S.formula = r; S.fstep = -1;
   const doc = new DOMParser().parseFromString(r.svg, "image/svg+xml");
   const box = $("formula-graph");
   box.replaceChildren(document.importNode(doc.documentElement, true));
+  box.dataset.formula = r.formula;
   showFormulaStep();
 }
 
