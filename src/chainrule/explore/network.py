@@ -28,12 +28,14 @@ _SYNTHETIC_ROWS = 4
 
 @dataclass
 class Examples:
-    """Examples from a data set: ``X`` (n, d) float64 standardised, integer ``labels`` (n,)."""
+    """Examples from a data set: ``X`` (n, d) float64 standardised, integer ``labels`` (n,),
+    ``raw`` the inputs as loaded (a checkpoint applies its own saved standardisation)."""
 
     name: str
     X: np.ndarray
     labels: np.ndarray
     n_classes: int
+    raw: np.ndarray
 
 
 @dataclass
@@ -65,8 +67,9 @@ def load_examples(source: str, rows: int = 16) -> Examples:
             f"--data {source}: {ds.n_features} features, explore draws at most {MAX_WIDTH} inputs"
         )
     scaler = Standardizer().fit(ds.X_train)
-    X = scaler.transform(ds.X_train[:rows]).astype(np.float64)
-    return Examples(ds.name, X, np.asarray(ds.y_train[:rows]), int(ds.n_classes))
+    raw = np.asarray(ds.X_train[:rows])
+    X = scaler.transform(raw).astype(np.float64)
+    return Examples(ds.name, X, np.asarray(ds.y_train[:rows]), int(ds.n_classes), raw)
 
 
 def build_setup(
@@ -182,6 +185,11 @@ def _from_checkpoint(path: str, loss_name: str | None, data: Examples | None) ->
         X, y = _synthetic(loss, model.n_inputs or 1, model.n_outputs or 1, 0)
     else:
         X, y = data.X, _targets(loss, data)
+        if "preprocessing" in ckpt.extra:  # the standardisation the network was trained with
+            from chainrule.data import Standardizer
+
+            scaler = Standardizer.from_dict(ckpt.extra["preprocessing"])
+            X = scaler.transform(data.raw).astype(np.float64)
     return Setup(
         f"checkpoint {path}",
         f"network saved in {path}",
