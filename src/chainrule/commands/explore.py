@@ -13,7 +13,7 @@ import importlib.util
 import sys
 import threading
 
-from chainrule.cli import EXIT_OK
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 
 #: Modules of the optional extra ``explore`` (pip install "chainrule[explore]").
@@ -41,6 +41,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 ({DEFAULT_PORT}; 0: any)"
     )
     add("--no-browser", action="store_true", help="print the address, do not open a browser")
+    add_json_flag(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -78,7 +79,18 @@ def run(args: argparse.Namespace) -> int:
     session = Session(setup)
     sock = bind(args.port)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    print(f"chainrule explore: {setup.title} at {url}  (Ctrl-C stops)", flush=True)
+    payload = {
+        "ok": True,
+        "url": url,
+        "network": setup.title,
+        "parameters": session.describe()["n_parameters"],
+    }
+
+    def render() -> None:
+        print(f"chainrule explore: {setup.title} at {url}  (Ctrl-C stops)")
+
+    emit(args, payload, render)
+    sys.stdout.flush()
     if not args.no_browser:
         threading.Timer(0.5, _open, args=(url,)).start()
     try:
@@ -88,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     print("chainrule explore: stopped", file=sys.stderr)
-    return EXIT_OK
+    return 0
 
 
 def _open(url: str) -> None:

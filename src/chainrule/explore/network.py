@@ -210,7 +210,7 @@ def _loss(name: str) -> Any:
 
 
 def _targets(loss: Any, data: Examples) -> np.ndarray:
-    from chainrule.commands.train import targets_for
+    from chainrule.commands.targets import targets_for
 
     y = targets_for(loss, data.labels, data.n_classes)
     return y if y.dtype.kind in "iu" else np.asarray(y, np.float64)
