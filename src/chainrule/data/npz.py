@@ -9,6 +9,7 @@ the member holds, at most :data:`MAX_ARRAY_BYTES`) before its data is read.
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,11 @@ def read_npz_arrays(
         Not a regular file, not an NPZ archive, a damaged archive or header, an object or
         structured array, a size that does not fit, or no layout present.
     """
+    if not os.path.lexists(path):
+        raise DataError(
+            f"NPZ file {path} does not exist; it should hold arrays X and y, or x_train, "
+            "y_train, x_test and y_test"
+        )
     with open_regular(path, "NPZ file", DataError) as fh:
         _what_it_is(fh.read(8), where)
         fh.seek(0)
