@@ -320,10 +320,11 @@ class SoftmaxCrossEntropy(Loss):
 
     def _flat_index(self, n: int, c: int, y: np.ndarray) -> np.ndarray:
         """Positions ``k c + y_k`` of the true classes in the flattened (n, c) array."""
-        steps = self._buffers.get("steps")
-        if steps is None or steps.shape != (n,) or steps[-1] != (n - 1) * c:
-            steps = np.arange(0, n * c, c, dtype=np.intp)
-            self._buffers["steps"] = steps
+
+        def row_starts(steps: np.ndarray) -> None:
+            steps[...] = np.arange(0, n * c, c, dtype=np.intp)
+
+        steps = reusable(self._buffers, ("steps", c), (n,), np.dtype(np.intp), row_starts)
         index = self._buffer("index", (n,), np.dtype(np.intp))
         np.add(steps, y, out=index)
         return index

@@ -47,6 +47,9 @@ class Layer:
 
     #: The ``"type"`` key of this layer's spec.
     kind: ClassVar[str] = "Layer"
+    #: The constructor's arguments, each kept as an attribute of the same name: what
+    #: :meth:`spec` writes and :func:`~chainrule.layers.layer_from_spec` accepts.
+    hyper_parameters: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self.label = self.kind  # "Linear 2", "ReLU 1": set by Sequential
@@ -76,7 +79,7 @@ class Layer:
 
     def spec(self) -> dict[str, Any]:
         """The layer as plain data: ``{"type": kind, **hyper-parameters}``."""
-        return {"type": self.kind}
+        return {"type": self.kind, **{name: getattr(self, name) for name in self.hyper_parameters}}
 
     # -- computation ----------------------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:

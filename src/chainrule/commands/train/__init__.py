@@ -18,8 +18,8 @@ import argparse
 
 from chainrule.commands.output import add_json_flag
 from chainrule.commands.train.building import (
-    ACTIVATIONS,
     LOSSES,
+    activation_names,
     build_loss,
     build_schedule,
     parse_layers,
@@ -34,10 +34,10 @@ from chainrule.commands.train.settings import (
 )
 
 __all__ = [
-    "ACTIVATIONS",
     "CHECKPOINT_NAME",
     "DEFAULTS",
     "LOSSES",
+    "activation_names",
     "build_loss",
     "build_schedule",
     "check_settings",
