@@ -78,7 +78,7 @@ class Sequential:
                 raise ConfigError(
                     f"Sequential: item {i} is {type(layer).__name__}, not a chainrule layer"
                 )
-            if getattr(layer, "_owner", None) is not None:
+            if layer.owner is not None:
                 raise ConfigError(
                     f"Sequential: layer {i} ({layer!r}) already belongs to another model; "
                     "create a new layer object for each model"
@@ -94,7 +94,7 @@ class Sequential:
         rng = np.random.default_rng(seed)
         for layer in layers:
             layer.build(rng, dt)
-            layer._owner = self
+            layer.owner = self
         self._params: dict[str, Parameter] = {}
         for k, lin in enumerate(self.linear_layers, start=1):
             for p in lin.parameters():
@@ -191,12 +191,7 @@ class Sequential:
         other = copy.deepcopy(self)
         other.dtype = dt
         for layer in other.layers:
-            layer.dtype = dt
-            layer._buffers.clear()
-            layer.forget()
-            for p in layer.parameters():
-                p.value = p.value.astype(dt)
-                p.grad = np.zeros_like(p.value)
+            layer.to_dtype(dt)
         other._ready = False
         return other
 

@@ -50,6 +50,8 @@ class Layer:
     #: The constructor's arguments, each kept as an attribute of the same name: what
     #: :meth:`spec` writes and :func:`~chainrule.layers.layer_from_spec` accepts.
     hyper_parameters: ClassVar[tuple[str, ...]] = ()
+    #: The model this layer object belongs to, set by that model (one model per layer).
+    owner: Any = None
 
     def __init__(self) -> None:
         self.label = self.kind  # "Linear 2", "ReLU 1": set by Sequential
@@ -65,6 +67,16 @@ class Layer:
         self.dtype = np.dtype(dtype)
         self._buffers.clear()
         self._ready = False
+
+    def to_dtype(self, dtype: Any) -> None:
+        """Hold everything in ``dtype`` from now on: parameters converted (gradients zeroed),
+        reused arrays dropped, the last forward forgotten."""
+        self.dtype = np.dtype(dtype)
+        self._buffers.clear()
+        self.forget()
+        for p in self.parameters():
+            p.value = p.value.astype(self.dtype)
+            p.grad = np.zeros_like(p.value)
 
     def kink_sides(self) -> np.ndarray | None:
         """Where the last forward's inputs lie relative to the layer's kinks (points where
