@@ -143,7 +143,8 @@ class RMSProp(Optimizer):
         s \\leftarrow \\alpha s + (1 - \\alpha) g^2, \\qquad
         w \\leftarrow w - \\eta \\frac{g}{\\sqrt{s} + \\epsilon}
 
-    with ``eps_inside=True`` the seed 004 form :math:`g / \\sqrt{s + \\epsilon}`.
+    where ``eps`` is :math:`\\epsilon`, which keeps the denominator away from 0; with
+    ``eps_inside=True`` the seed 004 form :math:`g / \\sqrt{s + \\epsilon}`.
     ``centered=True`` subtracts the square of a running mean :math:`m` of the gradients,
     :math:`\\sqrt{s - m^2}`; ``momentum`` :math:`\\mu > 0` keeps a buffer
     :math:`b \\leftarrow \\mu b + g / (\\sqrt{s} + \\epsilon)` and steps
@@ -166,7 +167,7 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         self.alpha = unit("alpha", alpha)
-        self.eps = positive("eps", eps)
+        self.eps = positive("eps (the denominator's epsilon)", eps)
         self.eps_inside = bool(eps_inside)
         self.centered = bool(centered)
         self.momentum = unit("momentum", momentum)
@@ -238,7 +239,8 @@ class Adam(Optimizer):
     :math:`1 - \\beta^t` (which tends to 1), **not** by :math:`(1 - \\beta)^t` as seed 004
     writes: that would blow :math:`\\hat m` up by :math:`(1-\\beta_1)^{-t}` (already
     :math:`10^{10}` at :math:`t = 10` for :math:`\\beta_1 = 0.9`). The stored :math:`m, v`
-    are never corrected in place. ``weight_decay`` is added to the gradient (L2, as
+    are never corrected in place. ``eps`` is Adam's :math:`\\epsilon`, added to the
+    denominator so that it never vanishes. ``weight_decay`` is added to the gradient (L2, as
     ``torch.optim.Adam``); :class:`AdamW` decouples it.
     """
 
@@ -257,7 +259,7 @@ class Adam(Optimizer):
         super().__init__(model, lr)
         check(len(tuple(betas)) == 2, f"betas must be a pair, got {betas!r}")
         self.betas = (unit("betas[0]", betas[0]), unit("betas[1]", betas[1]))
-        self.eps = positive("eps", eps)
+        self.eps = positive("eps (Adam's epsilon)", eps)
         self.weight_decay = nonneg("weight_decay", weight_decay)
 
     def hyper(self) -> dict[str, Any]:
