@@ -152,6 +152,13 @@ class Sequential:
         """The architecture as plain data (JSON-able), one dict a layer."""
         return [layer.spec() for layer in self.layers]
 
+    def describe(self) -> str:
+        """The architecture in one line: ``"Linear(4->3) ReLU Linear(3->1)"``."""
+        return " ".join(
+            f"Linear({layer.d_in}->{layer.d_out})" if isinstance(layer, Linear) else layer.kind
+            for layer in self.layers
+        )
+
     @classmethod
     def from_spec(
         cls, spec: Sequence[dict[str, Any]], dtype: Any = np.float32, seed: int | None = None

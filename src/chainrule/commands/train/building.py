@@ -16,7 +16,6 @@ __all__ = [
     "activation_names",
     "build_loss",
     "build_schedule",
-    "describe",
     "parse_layers",
     "run_directory",
 ]
@@ -111,14 +110,3 @@ def run_directory(out: str | None) -> Path:
         path = Path("runs") / f"{stamp}-{k}"
         k += 1
     return path
-
-
-def describe(model: Any) -> str:
-    """The network in one line: ``"64-100-relu-10"``."""
-    widths = [str(model.n_inputs)]
-    for layer in model.spec():
-        if layer["type"] == "Linear":
-            widths.append(str(layer["d_out"]))
-        elif layer["type"] != "Identity":
-            widths.append(layer["type"].lower())
-    return "-".join(widths)
