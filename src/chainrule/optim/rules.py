@@ -26,12 +26,11 @@ class SGD(Optimizer):
     Same as ``torch.optim.SGD(lr=lr, weight_decay=weight_decay)``.
     """
 
+    hyper_parameters = ("weight_decay",)
+
     def __init__(self, model: Any, lr: float = 0.01, weight_decay: float = 0.0) -> None:
         super().__init__(model, lr)
         self.weight_decay = nonneg("weight_decay", weight_decay)
-
-    def hyper(self) -> dict[str, Any]:
-        return {"lr": self.base_lr, "weight_decay": self.weight_decay}
 
     def _update(self, w, g, state, scratch):
         d = self._decayed(w, g, scratch[0], self.weight_decay)
@@ -64,6 +63,7 @@ class Momentum(Optimizer):
     """
 
     buffer_names = ("velocity",)
+    hyper_parameters = ("momentum", "convention", "dampening", "nesterov", "weight_decay")
     n_scratch = 2
 
     def __init__(
@@ -99,16 +99,6 @@ class Momentum(Optimizer):
             not (convention == "ema" and self.dampening != 0),
             "dampening applies to the classical convention; the ema one has 1 - momentum",
         )
-
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "momentum": self.momentum,
-            "convention": self.convention,
-            "dampening": self.dampening,
-            "nesterov": self.nesterov,
-            "weight_decay": self.weight_decay,
-        }
 
     def _update(self, w, g, state, scratch):
         v = state["velocity"]
@@ -152,6 +142,14 @@ class RMSProp(Optimizer):
     ``torch.optim.RMSprop`` with the same arguments.
     """
 
+    hyper_parameters = (
+        "alpha",
+        "eps",
+        "eps_inside",
+        "centered",
+        "momentum",
+        "weight_decay",
+    )
     n_scratch = 2
 
     def __init__(
@@ -179,17 +177,6 @@ class RMSProp(Optimizer):
             names.append("momentum_buffer")
         self.buffer_names = tuple(names)
         super().__init__(model, lr)
-
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "eps_inside": self.eps_inside,
-            "centered": self.centered,
-            "momentum": self.momentum,
-            "weight_decay": self.weight_decay,
-        }
 
     def _update(self, w, g, state, scratch):
         tmp, denom = scratch
@@ -245,8 +232,12 @@ class Adam(Optimizer):
     """
 
     buffer_names = ("exp_avg", "exp_avg_sq")
+    hyper_parameters = ("betas", "eps", "weight_decay")
     n_scratch = 2
+    #: AdamW: the decay multiplies the weights apart from the gradient.
     decoupled = False
+    #: The weight decay when none is given (AdamW's is torch's 1e-2).
+    default_weight_decay = 0.0
 
     def __init__(
         self,
@@ -254,21 +245,15 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
     ) -> None:
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
         super().__init__(model, lr)
         check(len(tuple(betas)) == 2, f"betas must be a pair, got {betas!r}")
         self.betas = (unit("betas[0]", betas[0]), unit("betas[1]", betas[1]))
         self.eps = positive("eps (Adam's epsilon)", eps)
         self.weight_decay = nonneg("weight_decay", weight_decay)
-
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "betas": list(self.betas),
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-        }
 
     def _update(self, w, g, state, scratch):
         b1, b2 = self.betas
@@ -309,13 +294,4 @@ class AdamW(Adam):
     """
 
     decoupled = True
-
-    def __init__(
-        self,
-        model: Any,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-    ) -> None:
-        super().__init__(model, lr, betas, eps, weight_decay)
+    default_weight_decay = 1e-2
