@@ -12,23 +12,22 @@ import math
 import sys
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit
 from chainrule.errors import ConfigError
+
+HELP = "show the forward and backward pass of a formula, node by node"
+DESCRIPTION = (
+    "Build the scalar computational graph of a formula (plain text or LaTeX), run "
+    "backpropagation from its value, print a forward and a backward table with every "
+    "node's value, local derivatives, upstream gradient and flow rule, and optionally "
+    "draw the graph. Vectors given as lists are expanded into scalars: w=[1,2,3] gives "
+    "the leaves w0, w1, w2."
+)
+EPILOG = 'example: chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg'
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "graph",
-        help="show the forward and backward pass of a formula, node by node",
-        description=(
-            "Build the scalar computational graph of a formula (plain text or LaTeX), run "
-            "backpropagation from its value, print a forward and a backward table with every "
-            "node's value, local derivatives, upstream gradient and flow rule, and optionally "
-            "draw the graph. Vectors given as lists are expanded into scalars: w=[1,2,3] gives "
-            "the leaves w0, w1, w2."
-        ),
-        epilog='example: chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg',
-    )
+    parser = add_command(subparsers, "graph", HELP, DESCRIPTION, run, epilog=EPILOG)
     parser.add_argument("formula", help='the formula, e.g. "(x+y)*z" or "\\sigma(w^T x + b)"')
     parser.add_argument(
         "--at",
@@ -46,7 +45,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         help="how to print the tables (default: text)",
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 
