@@ -23,7 +23,16 @@ from collections.abc import Sequence
 from chainrule.errors import ChainruleError, ConfigError, Interrupted
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph", "check")
+COMMANDS: tuple[str, ...] = (
+    "gradcheck",
+    "rbm",
+    "train",
+    "evaluate",
+    "predict",
+    "graph",
+    "explore",
+    "check",
+)
 
 
 class _Parser(argparse.ArgumentParser):
