@@ -6,8 +6,8 @@ message; a worker that dies (a crash, the memory limit) is replaced the same way
 hostile answer costs at most the time limit and never stops the batch.
 
 >>> from chainrule.check.batch import grade_many
->>> [r.code for r in grade_many("seed001-q1.5", [r"\\delta W^3", "W^3"], workers=1)]
-['correct', 'scaled']
+>>> [r.code for r in grade_many("seed001-q1.5", [r"\\delta W^3", r"-\\delta W^3"], workers=1)]
+['correct', 'sign']
 """
 
 from __future__ import annotations
