@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["ThreadChooser", "blas_controller"]
+__all__ = ["ThreadChooser", "blas_controller", "for_setting"]
 
 #: Steps per candidate and block while looking; the first of each block is not counted.
 BLOCK = 3
@@ -78,6 +78,8 @@ def blas_controller() -> _Pools:
     nothing)."""
     global _POOLS
     if _POOLS is None:
+        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl then finds)
+
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:  # pragma: no cover - a core dependency
@@ -103,6 +105,7 @@ class ThreadChooser:
     ----------
     candidates : sequence of int, optional
         Thread counts to try; default 1, 2 and the count found on entry, none above it.
+        One count is simply set for the loop; an empty sequence leaves the count alone.
     pools : object, optional
         With ``get() -> int`` and ``set(n)``; default :func:`blas_controller`.
     clock : callable, optional
@@ -149,7 +152,9 @@ class ThreadChooser:
             self._pools = blas_controller()
         self._entry = self._pools.get()
         given = self._given if self._given is not None else [1, 2, self._entry]
-        self._candidates = sorted({c for c in given if 1 <= c <= self._entry}) or [1]
+        if not given:  # leave the count as it is
+            given = [self._entry]
+        self._candidates = sorted({min(c, self._entry) for c in given if c >= 1}) or [1]
         self.choice = self._candidates[0]
         self._started = self._clock()
         self._current = self._entry
@@ -163,6 +168,13 @@ class ThreadChooser:
     def __exit__(self, *exc: object) -> None:
         if self._pools is not None:
             self._set(self._entry)
+
+    def claim(self) -> None:
+        """Set this chooser's count again, where something else may have changed it (a
+        second chooser in the same process, as in the benchmark's worker)."""
+        if self._pools is not None:
+            self._current = -1
+            self._set(self._plan[0][0] if self._plan else self.choice)
 
     # -- steps -------------------------------------------------------------------------
     def begin(self) -> None:
@@ -239,3 +251,18 @@ class ThreadChooser:
         self.looks.append(
             {"step": self._steps, "medians": dict(sorted(medians.items())), "choice": choice}
         )
+
+
+def for_setting(setting: int | str | None) -> ThreadChooser:
+    """The chooser for :func:`~chainrule.train.fit`'s ``threads`` argument: ``"auto"``
+    chooses by timing, a whole number ``n >= 1`` runs with at most ``n`` threads, None
+    leaves the BLAS as it is."""
+    from chainrule.errors import ConfigError
+
+    if setting == "auto":
+        return ThreadChooser()
+    if setting is None:
+        return ThreadChooser(())
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+        raise ConfigError(f"threads must be 'auto', None or a whole number >= 1, got {setting!r}")
+    return ThreadChooser([setting])
