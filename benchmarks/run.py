@@ -176,6 +176,7 @@ def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None, bus
         setup = {impl: w.ask(cmd="setup") for impl, w in workers.items()}
         per_round = {ph: {key: {impl: [] for impl in impls} for key in NETS} for ph in phases}
         loads = []
+        choices: dict[str, list[int]] = {}  # chainrule's BLAS thread count per round
         for r in range(rounds + 1):  # round 0 warms up and is thrown away
             order = impls[r % len(impls) :] + impls[: r % len(impls)]
             for key in NETS:
@@ -188,9 +189,11 @@ def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None, bus
                             continue
                         per_round[phase][key][impl].append(statistics.median(answer["times"]))
                         loads.append(answer["foreign_load"])
+                        if "blas_threads" in answer:
+                            choices.setdefault(f"{key} {phase}", []).append(answer["blas_threads"])
             recent = loads[-len(NETS) * len(impls) * len(phases) :] or [0.0]
             log(f"round {r}/{rounds} done (other processes: {statistics.median(recent):.2f} cores)")
-        return per_round, setup, loads
+        return per_round, setup, loads, choices
     finally:
         for w in workers.values():
             w.close()
@@ -446,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         impls += ("baseline",)
     t0 = time.perf_counter()
     log(f"{len(impls)} processes, {args.threads} threads each, {rounds} rounds of {seconds} s")
-    per_round, setup, loads = time_steps(
+    per_round, setup, loads, choices = time_steps(
         impls, args.threads, rounds, seconds, args.retries, log, args.baseline, args.busy
     )
     result = {
@@ -456,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         "thread_pools": {impl: s["threads"] for impl, s in setup.items()},
         "versions": {k: v for s in setup.values() for k, v in s["versions"].items()},
         "table": summarise(per_round),
+        "blas_threads_chosen": choices,
         "foreign_load": {
             "median": statistics.median(loads),
             "max": max(loads),
