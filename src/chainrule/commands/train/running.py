@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from chainrule.cli import EXIT_OK, emit
+from chainrule.atomic import atomic_write
+from chainrule.commands.output import emit
+from chainrule.commands.targets import accuracy, targets_for
 from chainrule.commands.train.building import (
-    accuracy,
     build_loss,
     build_schedule,
-    describe,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
 from chainrule.errors import ConfigError
@@ -61,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt_path = out_dir / CHECKPOINT_NAME
     metadata = _metadata(settings, data)
     if verbose:
-        print(f"training {describe(model)} on {data.ds.name} -> {out_dir}", file=sys.stderr)
+        print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
     history = fit(
         model,
         loss,
@@ -95,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"run saved in {out_dir}/ ({files})")
 
     emit(args, result, render)
-    return EXIT_OK
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
@@ -124,7 +122,7 @@ def _data(ds: Any, settings: Mapping[str, Any], ckpt: Any) -> _Data:
     import numpy as np
 
     from chainrule.data import Standardizer
-    from chainrule.data.preprocess import permute_rows, split_indices
+    from chainrule.data.preprocess import permute_rows
 
     X, y = ds.X_train, ds.y_train
     frac = float(settings["validation"])
@@ -133,7 +131,7 @@ def _data(ds: Any, settings: Mapping[str, Any], ckpt: Any) -> _Data:
     n_train = X.shape[0]
     if frac > 0:
         # the parts Dataset.validation_split(frac, seed=0) gives, in the same order
-        train, val = split_indices(y, (1.0 - frac, frac), seed=0)
+        train, val = ds.validation_indices(frac, seed=0)
         order = np.concatenate([train, val])
         X = X if X.flags.writeable else X.copy()
         permute_rows(X, order)
@@ -227,7 +225,7 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
 
     ds = data.ds
     files = {"checkpoint": str(ckpt_path)}
-    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=describe(model))
+    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=model.describe())
     files["learning_curves"] = str(curves)
     if ds.image_shape is not None:
         W1 = dict(model.named_parameters())["W1"].value
@@ -249,10 +247,6 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_write(path, text=True) as fh:
         json.dump(payload, fh, indent=1)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
