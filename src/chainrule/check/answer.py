@@ -45,11 +45,12 @@ def read_answer(
         tree = parse(text, symbols, functions=functions)  # type: ignore[arg-type]
     except ExpressionError as err:
         shorthand = _expand_shorthand(text) if isinstance(text, str) else None
-        if shorthand is not None:
-            again = read_answer(shorthand, symbols, functions)
-            if not isinstance(again, ReadError):
-                return again
-        return classify(err, symbols)
+        if shorthand is None or shorthand == text:
+            return classify(err, symbols)
+        try:
+            tree = parse(shorthand, symbols, functions=functions)
+        except (ExpressionError, RecursionError):
+            return classify(err, symbols)
     except RecursionError:
         return ReadError("parse_error", "The formula nests too deeply to read.", _SIMPLER)
     return resolve_entries(tree, symbols, functions)
