@@ -272,7 +272,9 @@ def _difference(array, where, f, eps, stencil, kink_pattern):
     else:
         array[...] = saved
     crossed = any(
-        not np.array_equal(a, b) for pat in patterns[1:] for a, b in zip(patterns[0], pat, strict=True)
+        not np.array_equal(a, b)
+        for pat in patterns[1:]
+        for a, b in zip(patterns[0], pat, strict=True)
     )
     return sum(w * v for w, v in zip(weights, values, strict=True)) / eps, crossed
 

@@ -8,6 +8,16 @@
 Each :class:`Network` carries the model, its loss, the L2 strength its seed uses and a small
 example batch (the seed's own numbers where it gives them, else seeded random data), so that
 ``chainrule gradcheck`` and the tests can run every seed network as written.
+
+Every parameter of a built network has a nonzero gradient on its example batch: where the
+weights drawn from ``seed`` leave a ReLU layer inactive on every example (so that some
+gradients are exactly 0 and a gradient check of them would prove nothing), :func:`build`
+draws weights and batch again from the next generator of ``seed`` (``Network.seed`` says
+which was used).
+
+>>> net = cr.zoo.build("seed001-4-3-2-1", seed=0)
+>>> cr.zoo.silent_parameters(net.model, net.loss, net.X, net.y)
+[]
 """
 
 from __future__ import annotations
@@ -28,7 +38,7 @@ from chainrule.losses import (
 )
 from chainrule.model import Sequential
 
-__all__ = ["Network", "build", "describe", "names"]
+__all__ = ["Network", "build", "describe", "names", "silent_parameters"]
 
 
 @dataclass
@@ -43,6 +53,11 @@ class Network:
     y: np.ndarray
     description: str
     source: str
+    seed: int = 0
+
+
+#: Draws of initial weights and example batch :func:`build` tries (see the module docstring).
+MAX_DRAWS = 50
 
 
 @dataclass(frozen=True)
@@ -198,8 +213,10 @@ def _entry(name: str) -> _Entry:
     if name not in _ZOO:
         import difflib
 
-        close = difflib.get_close_matches(name, _ZOO, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        # "seed002" means the seed 002 network: a name that starts one is the best guess
+        close = [known for known in _ZOO if known.startswith(name.lower())] if name else []
+        close = close or difflib.get_close_matches(name, _ZOO, n=1)
+        hint = f" Did you mean {' or '.join(map(repr, close[:3]))}?" if close else ""
         raise ConfigError(f"unknown zoo network {name!r}; known: {', '.join(_ZOO)}.{hint}")
     return _ZOO[name]
 
@@ -222,5 +239,26 @@ def build(
     entry = _entry(name)
     if hidden is not None:
         hidden = tuple(int(h) for h in hidden)
-    model, loss, l2, X, y = entry.build(name, dtype, seed, n_inputs, n_outputs, hidden)
-    return Network(name, model, loss, l2, X, y, entry.description, entry.source)
+    for draw in range(MAX_DRAWS):
+        used = seed if draw == 0 else _redrawn_seed(seed, draw)
+        model, loss, l2, X, y = entry.build(name, dtype, used, n_inputs, n_outputs, hidden)
+        if not silent_parameters(model, loss, X, y):
+            break
+    return Network(name, model, loss, l2, X, y, entry.description, entry.source, used)
+
+
+def _redrawn_seed(seed: int, draw: int) -> int:
+    return int(np.random.SeedSequence([seed, draw]).generate_state(1)[0])
+
+
+def silent_parameters(model: Sequential, loss: Loss, X: np.ndarray, y: np.ndarray) -> list[str]:
+    """Names of the parameters whose gradient on ``(X, y)`` is exactly zero everywhere
+    (typically: every unit of a ReLU layer inactive on every example). The model's
+    gradients are left at zero and nothing of the pass is kept."""
+    loss.forward(model.forward(X), y)
+    model.backward(loss.backward(), input_grad=False)
+    silent = [name for name, p in model.named_parameters() if not np.any(p.grad)]
+    for p in model.parameters():
+        p.grad[...] = 0
+    model.forget()
+    return silent
