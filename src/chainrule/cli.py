@@ -160,13 +160,12 @@ def _install_sigterm() -> Any:
 
 
 def _main(argv: list[str]) -> int:
-    try:
-        parser = build_parser()
-        args, extras = parser.parse_known_args(argv)
-        if extras:
-            _unknown_arguments(parser, args, extras)
-    except SystemExit as done:  # argparse's --help, --version and usage errors
-        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    parser = build_parser()
+    # argparse's --help, --version and usage errors end in SystemExit (code 0 or 2), as
+    # argparse's own callers expect
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _unknown_arguments(parser, args, extras)
     command = getattr(args, "command", "")
     try:
         code = args.func(args)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.cli import EXIT_OK, add_json_flag, emit, note
 from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
@@ -41,7 +41,7 @@ def register(subparsers) -> argparse.ArgumentParser:
             "into --out, and reports the exact held-out log-likelihood when the hidden layer "
             "has at most 22 units."
         ),
-        epilog="example: chainrule rbm train --hidden 16 --epochs 20 --out runs/rbm",
+        epilog="example: chainrule rbm train --hidden 16 --epochs 20 --out runs/rbm -q",
     )
     train.add_argument("--hidden", type=int, default=16, help="hidden units (16)")
     train.add_argument("--epochs", type=int, default=20, help="passes over the data (20)")
@@ -62,9 +62,8 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--sample-steps", type=int, default=1000, help="Gibbs steps per picture sample (1000)"
     )
     train.add_argument(
-        "--out", type=Path, default=Path("runs/rbm"), help="output folder (runs/rbm)"
+        "--out", type=Path, help="output folder (default: a new runs/rbm-<date>-<time>)"
     )
-    train.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_json_flag(train)
     train.set_defaults(func=run_train)
     return parser
@@ -76,29 +75,15 @@ def run_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.sample_steps < 1:
         raise ConfigError(f"--sample-steps is {args.sample_steps}; expected an integer >= 1")
-    out = _output_folder(args.out)
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
+    out = _output_folder(args.out)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
 
     def heldout_ll() -> float | None:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
     before = heldout_ll()
-    history = fit(
-        rbm,
-        train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        k=args.k,
-        persistent=args.method == "pcd",
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        seed=args.seed,
-        verbose=0 if args.quiet else 1,
-    )
-    after = heldout_ll()
     settings = {
         "hidden": args.hidden,
         "epochs": args.epochs,
@@ -112,13 +97,30 @@ def run_train(args: argparse.Namespace) -> int:
         "dtype": args.dtype,
         "seed": args.seed,
     }
-    if not args.quiet:
-        print(f"sampling {args.sample_steps} Gibbs steps for the picture ...", file=sys.stderr)
+    try:
+        history = fit(
+            rbm,
+            train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            k=args.k,
+            persistent=args.method == "pcd",
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            seed=args.seed,
+            verbose=0 if args.quiet else 1,
+        )
+    except KeyboardInterrupt:
+        saved = rbm.save(out / "rbm.chainrule", settings=settings, interrupted=True)
+        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
+        raise
+    after = heldout_ll()
+    note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
     samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
     files = {
         "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-        "filters": str(image_grid(rbm.W.T, IMAGE_SHAPE, out / "filters.png", scale="signed")),
-        "samples": str(image_grid(samples, IMAGE_SHAPE, out / "samples.png", scale="unit")),
+        **_pictures(rbm, samples, args, out),
     }
     payload: dict[str, Any] = {
         "ok": True,
@@ -150,7 +152,35 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _output_folder(path: Path) -> Path:
+def _pictures(rbm: Any, samples: np.ndarray, args: argparse.Namespace, out: Path) -> dict:
+    """filters.png and samples.png, each with a title and a colour key."""
+    filters = image_grid(
+        rbm.W.T,
+        IMAGE_SHAPE,
+        out / "filters.png",
+        scale="signed",
+        title=f"RBM filters ({rbm.n_hidden} hidden units)",
+        colorbar="weight (red: a pixel on raises the unit)",
+        note="Each tile: one hidden unit's weights on the 8x8 pixels of a digit.",
+    )
+    pictures = image_grid(
+        samples,
+        IMAGE_SHAPE,
+        out / "samples.png",
+        scale="unit",
+        title=f"RBM samples after {args.sample_steps} Gibbs steps",
+        colorbar="pixel: 0 off (white), 1 on (black)",
+        note="Each tile: the 64 visible units of one Gibbs chain started at random pixels.",
+    )
+    return {"filters": str(filters), "samples": str(pictures)}
+
+
+def _output_folder(path: Path | None) -> Path:
+    if path is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path, k = Path("runs") / f"rbm-{stamp}", 2
+        while path.exists():
+            path, k = Path("runs") / f"rbm-{stamp}-{k}", k + 1
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
