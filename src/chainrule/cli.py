@@ -83,6 +83,17 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def seed_value(text: str) -> int:
+    """argparse type of a ``--seed``: a whole number >= 0 (what NumPy's generators take)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def note(args: argparse.Namespace, message: str) -> None:
     """Print a progress line or note on stderr unless ``--quiet`` (or ``--json``) was given."""
     if not (getattr(args, "quiet", False) or getattr(args, "json", False)):

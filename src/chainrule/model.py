@@ -91,6 +91,8 @@ class Sequential:
         dt = np.dtype(dtype)
         if dt not in _DTYPES:
             raise ConfigError(f"Sequential: dtype must be float32 or float64, got {dt}")
+        if isinstance(seed, (int, np.integer)) and seed < 0:
+            raise ConfigError(f"Sequential: seed must be an integer >= 0 (or None), got {seed}")
         self.layers: list[Layer] = layers
         self.dtype = dt
         self.seed = seed

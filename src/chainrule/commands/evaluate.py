@@ -45,6 +45,21 @@ def prepare(ckpt: Any, X: Any) -> Any:
     return scaler.transform(X)
 
 
+def _load_saved_source(source: str) -> Any:
+    """The data named in the checkpoint; a file path in it is relative to the folder the
+    training ran in, so a failure says how to point at the data from here."""
+    from chainrule.data import load
+    from chainrule.errors import DataError
+
+    try:
+        return load(source, seed=0)
+    except DataError as err:
+        raise DataError(
+            f"{err}\n(the data source {source!r} comes from the checkpoint; a relative path in "
+            "it is relative to the folder training ran in: run from there, or give --data)"
+        ) from err
+
+
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
     from chainrule.commands.train import accuracy, targets_for
@@ -55,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     source = args.data or (ckpt.extra.get("data") or {}).get("source")
     if source is None:
         raise CheckpointError(f"checkpoint {ckpt.path} does not say its data source: give --data")
-    ds = load(source, seed=0)
+    ds = _load_saved_source(source) if args.data is None else load(source, seed=0)
     X, y = (ds.X_test, ds.y_test) if args.split == "test" else (ds.X_train, ds.y_train)
     X = prepare(ckpt, X)
     loss = ckpt.loss or cr.SoftmaxCrossEntropy()

@@ -6,9 +6,10 @@ Exit code 0 when every check passes, 3 when one fails.
 from __future__ import annotations
 
 import argparse
-import sys
+import math
 
-from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit
+from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit, note, seed_value
+from chainrule.errors import ConfigError
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -32,7 +33,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--mode", choices=("auto", "full", "directions"), default="auto", help="entries to probe"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights and example data")
+    parser.add_argument(
+        "--seed", type=seed_value, default=0, help="seed of weights and example data"
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)
     return parser
@@ -50,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
             lambda: print("\n".join(f"{n}: {d}" for n, d in payload["models"].items())),
         )
         return EXIT_OK
+    for flag, value in (("--tol", args.tol), ("--eps", args.eps)):
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{flag} must be a number > 0, got {value:g}")
+    if args.eps >= 1:
+        raise ConfigError(f"--eps is the finite-difference step h, below 1, got {args.eps:g}")
     names = args.model or zoo.names()
+    for name in names:
+        zoo.describe(name)  # an unknown name is refused before any work
     results = {}
     for name in names:
         net = zoo.build(name, seed=args.seed)
-        if not args.json:
-            print(f"checking {name} ...", file=sys.stderr)
+        note(args, f"checking {name} ...")
         report = gradcheck(
             net.model,
             net.loss,

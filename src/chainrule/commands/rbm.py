@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit, note
+from chainrule.cli import EXIT_OK, add_json_flag, emit, note, seed_value
+from chainrule.commands.runs import fresh_run_folder, open_run_folder
 from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
@@ -57,7 +58,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     train.add_argument(
         "--dtype", choices=("float32", "float64"), default="float32", help="(float32)"
     )
-    train.add_argument("--seed", type=int, default=0, help="weights, split and sampling (0)")
+    train.add_argument("--seed", type=seed_value, default=0, help="weights, split and sampling (0)")
     train.add_argument(
         "--sample-steps", type=int, default=1000, help="Gibbs steps per picture sample (1000)"
     )
@@ -70,58 +71,30 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from chainrule.rbm import MAX_EXACT_UNITS, RBM, fit, load_binary_digits
+    from chainrule.rbm import MAX_EXACT_UNITS, RBM, load_binary_digits
 
     started = time.perf_counter()
     if args.sample_steps < 1:
         raise ConfigError(f"--sample-steps is {args.sample_steps}; expected an integer >= 1")
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
-    out = _output_folder(args.out)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
 
     def heldout_ll() -> float | None:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
-    before = heldout_ll()
-    settings = {
-        "hidden": args.hidden,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "k": args.k,
-        "method": args.method,
-        "momentum": args.momentum,
-        "weight_decay": args.weight_decay,
-        "threshold": args.threshold,
-        "dtype": args.dtype,
-        "seed": args.seed,
-    }
-    try:
-        history = fit(
-            rbm,
-            train,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            k=args.k,
-            persistent=args.method == "pcd",
-            momentum=args.momentum,
-            weight_decay=args.weight_decay,
-            seed=args.seed,
-            verbose=0 if args.quiet else 1,
-        )
-    except KeyboardInterrupt:
-        saved = rbm.save(out / "rbm.chainrule", settings=settings, interrupted=True)
-        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
-        raise
-    after = heldout_ll()
-    note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
-    samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
-    files = {
-        "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-        **_pictures(rbm, samples, args, out),
-    }
+    settings = {key: getattr(args, key) for key in SETTINGS}
+    out = args.out or fresh_run_folder("rbm-")
+    with open_run_folder(out):
+        before = heldout_ll()
+        history = _fit(rbm, train, args, out / "rbm.chainrule", settings)
+        after = heldout_ll()
+        note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
+        samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
+        files = {
+            "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
+            **_pictures(rbm, samples, args, out),
+        }
     payload: dict[str, Any] = {
         "ok": True,
         "settings": settings,
@@ -152,6 +125,46 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The options of ``rbm train`` saved with the checkpoint.
+SETTINGS = (
+    "hidden",
+    "epochs",
+    "batch_size",
+    "lr",
+    "k",
+    "method",
+    "momentum",
+    "weight_decay",
+    "threshold",
+    "dtype",
+    "seed",
+)
+
+
+def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, settings: dict):
+    """Train; on Ctrl-C or SIGTERM save the RBM as it stands to ``path`` first."""
+    from chainrule.rbm import fit
+
+    try:
+        return fit(
+            rbm,
+            train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            k=args.k,
+            persistent=args.method == "pcd",
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            seed=args.seed,
+            verbose=0 if args.quiet else 1,
+        )
+    except KeyboardInterrupt:
+        saved = rbm.save(path, settings=settings, interrupted=True)
+        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
+        raise
+
+
 def _pictures(rbm: Any, samples: np.ndarray, args: argparse.Namespace, out: Path) -> dict:
     """filters.png and samples.png, each with a title and a colour key."""
     filters = image_grid(
@@ -173,16 +186,3 @@ def _pictures(rbm: Any, samples: np.ndarray, args: argparse.Namespace, out: Path
         note="Each tile: the 64 visible units of one Gibbs chain started at random pixels.",
     )
     return {"filters": str(filters), "samples": str(pictures)}
-
-
-def _output_folder(path: Path | None) -> Path:
-    if path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path, k = Path("runs") / f"rbm-{stamp}", 2
-        while path.exists():
-            path, k = Path("runs") / f"rbm-{stamp}-{k}", k + 1
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"--out {path}: cannot create the folder: {err}") from err
-    return path
