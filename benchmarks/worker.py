@@ -55,23 +55,31 @@ def build_chainrule(net, W, X, y):
     reg = cr.L2(net.l2) if net.l2 else None
     opt = cr.Adam(model, lr=_lr())
     X = model.check_input(X)  # the whole data set is validated once, as fit() does
-    batches = _batches(net, X, y)
-    it = _cycle(batches)
+    return ChainruleStep(model, loss, opt, reg, _batches(net, X, y))
 
-    def step():
-        # fit()'s training step: forward, loss, backward without the input gradient,
-        # the L2 term, the Adam update
-        xb, yb = next(it)
-        out = model.forward(xb, check=False)
-        value = loss.forward(out, yb)
-        model.backward(loss.backward(), input_grad=False)
-        if reg is not None:
-            value += reg.forward(model)
-            reg.backward(model)
-        opt.step()
-        return value
 
-    return step
+class ChainruleStep:
+    """fit()'s training step, ``chainrule.train_step``, on the benchmark's batches in turn.
+
+    ``model``, ``loss``, ``optimizer`` and ``reg`` (an ``L2`` or None) are public so that
+    ``parts.py`` can time each part, and :meth:`with_optimizer` gives the same step with
+    another optimizer."""
+
+    def __init__(self, model, loss, optimizer, reg, batches):
+        import chainrule as cr
+
+        self.model, self.loss, self.optimizer, self.reg = model, loss, optimizer, reg
+        self.batches = batches
+        self._it = _cycle(batches)
+        self._train_step = cr.train_step
+
+    def with_optimizer(self, optimizer):
+        return ChainruleStep(self.model, self.loss, optimizer, self.reg, self.batches)
+
+    def __call__(self):
+        xb, yb = next(self._it)
+        l2 = 0.0 if self.reg is None else self.reg
+        return self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
 
 
 def build_torch(net, W, X, y):

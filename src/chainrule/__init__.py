@@ -60,6 +60,7 @@ _LAZY_ATTRS: dict[str, str] = {
     "AdamW": "chainrule.optim",
     "fit": "chainrule.train",
     "History": "chainrule.train",
+    "train_step": "chainrule.train",
     "save": "chainrule.checkpoint",
     "load": "chainrule.checkpoint",
 }

@@ -113,6 +113,13 @@ class Layer:
         self._buffers.clear()
         self._ready = False
 
+    def kink_sides(self) -> np.ndarray | None:
+        """Where the last forward's inputs lie relative to the layer's kinks (points where
+        its derivative jumps), as an array that changes whenever an input crosses one; None
+        for a smooth layer. :func:`~chainrule.gradcheck.gradcheck` skips a probe that
+        changes it."""
+        return None
+
     def parameters(self) -> list[Parameter]:
         """This layer's parameters, weights before biases."""
         return []
@@ -361,6 +368,13 @@ class Activation(Layer):
         super().__init__()
         self._z: np.ndarray | None = None
         self._h: np.ndarray | None = None
+
+    def kink_sides(self) -> np.ndarray | None:
+        """For an activation with a kink at 0: ``z > 0`` for the inputs of the last forward,
+        the side of the kink each lies on (None before a forward, or without a kink)."""
+        if not self.has_kink or self._z is None:
+            return None
+        return self._z > 0
 
 
 class ReLU(Activation):

@@ -25,7 +25,7 @@ constants = st.one_of(
 leaves = st.one_of(
     st.sampled_from(SYMBOLS),
     constants,
-    st.just(T.Identity(3)),
+    st.just(T.IdentityMatrix(3)),
     st.just(T.Ones((3, 1))),
 )
 

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     import chainrule as cr
     from chainrule.commands.train import accuracy, targets_for
     from chainrule.data import load
-    from chainrule.train import evaluate
+    from chainrule.train import loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)
     source = args.data or (ckpt.extra.get("data") or {}).get("source")
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     X = prepare(ckpt, X)
     loss = ckpt.loss or cr.SoftmaxCrossEntropy()
     l2 = float((ckpt.extra.get("settings") or {}).get("l2") or 0.0)
-    metrics = evaluate(ckpt.model, loss, X, targets_for(loss, y, ds.n_classes), l2=l2)
+    metrics = loss_and_accuracy(ckpt.model, loss, X, targets_for(loss, y, ds.n_classes), l2=l2)
     payload = {
         "ok": True,
         "checkpoint": str(ckpt.path),

@@ -83,18 +83,13 @@ def run_train(args: argparse.Namespace) -> int:
     def heldout_ll() -> float | None:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
-    settings = {key: getattr(args, key) for key in SETTINGS}
+    settings = _train_settings(args)
     out = args.out or fresh_run_folder("rbm-")
     with open_run_folder(out):
         before = heldout_ll()
-        history = _fit(rbm, train, args, out / "rbm.chainrule", settings)
+        history = _fit(rbm, train, args, out / "rbm.chainrule", settings).history
         after = heldout_ll()
-        note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
-        samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
-        files = {
-            "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-            **_pictures(rbm, samples, args, out),
-        }
+        files = _train_files(args, rbm, out, settings, history)
     payload: dict[str, Any] = {
         "ok": True,
         "settings": settings,
@@ -125,20 +120,11 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-#: The options of ``rbm train`` saved with the checkpoint.
-SETTINGS = (
-    "hidden",
-    "epochs",
-    "batch_size",
-    "lr",
-    "k",
-    "method",
-    "momentum",
-    "weight_decay",
-    "threshold",
-    "dtype",
-    "seed",
-)
+def _train_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings of an ``rbm train`` run, as its checkpoint and JSON result keep them."""
+    keys = ("hidden", "epochs", "batch_size", "lr", "k", "method", "momentum")
+    keys += ("weight_decay", "threshold", "dtype", "seed")
+    return {key: getattr(args, key) for key in keys}
 
 
 def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, settings: dict):
@@ -163,6 +149,18 @@ def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, sett
         saved = rbm.save(path, settings=settings, interrupted=True)
         print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
         raise
+
+
+def _train_files(
+    args: argparse.Namespace, rbm: Any, out: Path, settings: dict, history: dict
+) -> dict[str, str]:
+    """Write the checkpoint, the filters and a picture of samples; their paths."""
+    note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
+    samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
+    return {
+        "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
+        **_pictures(rbm, samples, args, out),
+    }
 
 
 def _pictures(rbm: Any, samples: np.ndarray, args: argparse.Namespace, out: Path) -> dict:

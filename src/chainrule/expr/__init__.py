@@ -21,7 +21,7 @@ The node classes, all frozen dataclasses in :mod:`chainrule.expr.tree` with a ``
 
 - leaves: :class:`Symbol` (name, shape), :class:`Constant` (a non-negative Fraction),
   :class:`Size` (a dimension name used as a number), :class:`IndexVar` (``i`` in ``x_i``),
-  :class:`Identity` (size), :class:`Ones` (dims), :class:`Slice` (a whole axis in an index);
+  :class:`IdentityMatrix` (size), :class:`Ones` (dims), :class:`Slice` (a whole axis in an index);
 - arithmetic: :class:`Add`, :class:`Sub`, :class:`Neg`, :class:`Scale` (factor, operand:
   a scalar times anything), :class:`MatMul`, :class:`ElementwiseProduct`, :class:`Div`
   (numerator, denominator), :class:`Power` (base, exponent), :class:`Transpose`;
@@ -47,7 +47,7 @@ from chainrule.expr.tree import (
     ElementwiseProduct,
     Equation,
     Expr,
-    Identity,
+    IdentityMatrix,
     Index,
     IndexSum,
     IndexVar,
@@ -76,7 +76,7 @@ __all__ = [
     "Equation",
     "Expr",
     "ExpressionError",
-    "Identity",
+    "IdentityMatrix",
     "Index",
     "IndexSum",
     "IndexVar",

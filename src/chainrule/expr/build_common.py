@@ -155,9 +155,9 @@ class Builder:
     def product(self, left: Any, right: Any, t: Any) -> T.Expr:
         """Juxtaposition or ``\\cdot``: scaling when one side is a scalar, else ``@``."""
         if _is_identity(left) and isinstance(right, T.Expr) and right.shape:
-            return self.make(T.MatMul, t, T.Identity(right.shape[0]), right)
+            return self.make(T.MatMul, t, T.IdentityMatrix(right.shape[0]), right)
         if _is_identity(right) and isinstance(left, T.Expr) and left.shape:
-            return self.make(T.MatMul, t, left, T.Identity(left.shape[-1]))
+            return self.make(T.MatMul, t, left, T.IdentityMatrix(left.shape[-1]))
         a, b = self.value(left, t), self.value(right, t)
         if a.shape == ():
             return self.make(T.Scale, t, a, b)
@@ -178,7 +178,7 @@ class Builder:
         if unsized.kind == "ones":
             return T.Ones(shape)
         if len(shape) == 2 and same_dim(shape[0], shape[1]):
-            return T.Identity(shape[0])
+            return T.IdentityMatrix(shape[0])
         raise self.error(
             f"the identity I is square, but it meets a value of shape {format_shape(shape)} "
             f"in `{self.slice(t).strip()}`; did you mean the ones matrix \\mathbf{{1}}?",
@@ -202,7 +202,7 @@ class Builder:
         if base == "I":
             if len(dims) != 1:
                 raise error_at("the identity takes one size: I_{n}", self.text, pos)
-            return T.Identity(dims[0])
+            return T.IdentityMatrix(dims[0])
         return T.Ones(tuple(dims))
 
 

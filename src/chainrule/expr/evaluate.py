@@ -8,7 +8,6 @@ that is not rational (``exp(1)``, ``sqrt(2)``) turns the whole result into float
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Mapping
 from fractions import Fraction
 from numbers import Integral, Rational
@@ -19,7 +18,10 @@ import numpy as np
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
 from chainrule.expr.functions import FUNCTIONS, apply_function
+from chainrule.expr.relations import RELATIONS
 from chainrule.expr.shapes import Shape, format_shape
+from chainrule.expr.tree import provide
+from chainrule.expr.visit import Rules
 
 __all__ = ["evaluate"]
 
@@ -53,9 +55,14 @@ def evaluate(expr: T.Expr, values: Mapping[str, Any]) -> np.ndarray:
         A missing value, a value of the wrong shape, an index out of range, a division
         by zero in exact arithmetic, or an abstract function that has no values.
     """
+    if not isinstance(expr, T.Expr):
+        _RULES.handler(expr)  # the error for what is not a tree
     if not isinstance(values, Mapping):
         raise ExpressionError(f"values must be a mapping, got {type(values).__name__}")
     return _Evaluator(expr, values).run()
+
+
+_RULES = Rules("evaluate")
 
 
 def _is_rational(value: Any) -> bool:
@@ -154,54 +161,84 @@ class _Evaluator:
     # ------------------------------------------------------------ nodes
 
     def value_of(self, e: T.Expr) -> Any:
-        if isinstance(e, T.Symbol):
-            return self.arrays[e.name]
-        if isinstance(e, T.Constant):
-            return self.number(e.value)
-        if isinstance(e, T.Size):
-            return self.number(self.size(e.name))
-        if isinstance(e, T.IndexVar):
-            return self.number(self.index_value(e.name))
-        if isinstance(e, T.Identity):
-            return self.filled(np.eye(self.size(e.size), dtype=int))
-        if isinstance(e, T.Ones):
-            return self.filled(np.ones(self.shape(e.dims), dtype=int))
-        if isinstance(e, T.Add):
-            return self.value_of(e.left) + self.value_of(e.right)
-        if isinstance(e, T.Sub):
-            return self.value_of(e.left) - self.value_of(e.right)
-        if isinstance(e, T.Neg):
-            return -self.value_of(e.operand)
-        if isinstance(e, T.Scale):
-            return self.value_of(e.factor) * self.value_of(e.operand)
-        if isinstance(e, T.ElementwiseProduct):
-            return self.value_of(e.left) * self.value_of(e.right)
-        if isinstance(e, T.MatMul):
-            return np.matmul(self.value_of(e.left), self.value_of(e.right))
-        if isinstance(e, T.Div):
-            return self.divide(self.value_of(e.numerator), self.value_of(e.denominator))
-        if isinstance(e, T.Power):
-            return self.power(self.value_of(e.base), self.value_of(e.exponent))
-        if isinstance(e, T.Transpose):
-            return np.asarray(self.value_of(e.operand)).T
-        if isinstance(e, T.Apply):
-            return self.apply(e)
-        if isinstance(e, T.Indicator):
-            return self.compare(e)
-        if isinstance(e, T.Sum):
-            return np.sum(np.asarray(self.value_of(e.operand)), axis=e.axis)
-        if isinstance(e, T.Norm):
-            return self.norm(np.asarray(self.value_of(e.operand)))
-        if isinstance(e, T.Index):
-            return self.index(e)
-        if isinstance(e, T.MatrixLiteral):
-            rows = [[np.asarray(self.value_of(x)).item() for x in row] for row in e.rows]
-            return np.array(rows, dtype=object if self.exact else float)
-        if isinstance(e, T.IndexSum):
-            return self.index_sum(e)
-        if isinstance(e, T.Equation):
-            return self.equation(e)
-        raise ExpressionError(f"cannot evaluate {type(e).__name__}")
+        return _RULES.handler(e)(self, e)
+
+    @_RULES(T.Symbol)
+    def _symbol(self, e: T.Symbol) -> Any:
+        return self.arrays[e.name]
+
+    @_RULES(T.Constant)
+    def _constant(self, e: T.Constant) -> Any:
+        return self.number(e.value)
+
+    @_RULES(T.Size)
+    def _size(self, e: T.Size) -> Any:
+        return self.number(self.size(e.name))
+
+    @_RULES(T.IndexVar)
+    def _index_var(self, e: T.IndexVar) -> Any:
+        return self.number(self.index_value(e.name))
+
+    @_RULES(T.IdentityMatrix)
+    def _identity(self, e: T.IdentityMatrix) -> Any:
+        return self.filled(np.eye(self.size(e.size), dtype=int))
+
+    @_RULES(T.Ones)
+    def _ones(self, e: T.Ones) -> Any:
+        return self.filled(np.ones(self.shape(e.dims), dtype=int))
+
+    @_RULES(T.Slice)
+    def _slice(self, e: T.Slice) -> Any:
+        raise ExpressionError("a whole axis (:) stands only inside an index")
+
+    @_RULES(T.Add)
+    def _add(self, e: T.Add) -> Any:
+        return self.value_of(e.left) + self.value_of(e.right)
+
+    @_RULES(T.Sub)
+    def _sub(self, e: T.Sub) -> Any:
+        return self.value_of(e.left) - self.value_of(e.right)
+
+    @_RULES(T.Neg)
+    def _neg(self, e: T.Neg) -> Any:
+        return -self.value_of(e.operand)
+
+    @_RULES(T.Scale)
+    def _scale(self, e: T.Scale) -> Any:
+        return self.value_of(e.factor) * self.value_of(e.operand)
+
+    @_RULES(T.ElementwiseProduct)
+    def _hadamard(self, e: T.ElementwiseProduct) -> Any:
+        return self.value_of(e.left) * self.value_of(e.right)
+
+    @_RULES(T.MatMul)
+    def _matmul(self, e: T.MatMul) -> Any:
+        return np.matmul(self.value_of(e.left), self.value_of(e.right))
+
+    @_RULES(T.Div)
+    def _div(self, e: T.Div) -> Any:
+        return self.divide(self.value_of(e.numerator), self.value_of(e.denominator))
+
+    @_RULES(T.Power)
+    def _power(self, e: T.Power) -> Any:
+        return self.power(self.value_of(e.base), self.value_of(e.exponent))
+
+    @_RULES(T.Transpose)
+    def _transpose(self, e: T.Transpose) -> Any:
+        return np.asarray(self.value_of(e.operand)).T
+
+    @_RULES(T.Sum)
+    def _sum(self, e: T.Sum) -> Any:
+        return np.sum(np.asarray(self.value_of(e.operand)), axis=e.axis)
+
+    @_RULES(T.Norm)
+    def _norm(self, e: T.Norm) -> Any:
+        return self.norm(np.asarray(self.value_of(e.operand)))
+
+    @_RULES(T.MatrixLiteral)
+    def _matrix(self, e: T.MatrixLiteral) -> Any:
+        rows = [[np.asarray(self.value_of(x)).item() for x in row] for row in e.rows]
+        return np.array(rows, dtype=object if self.exact else float)
 
     def filled(self, ints: np.ndarray) -> Any:
         if self.exact:
@@ -239,6 +276,7 @@ class _Evaluator:
             raise ExpressionError(f"an exact power is too large ({bits * abs(n)} bits)")
         return np.asarray(np.frompyfunc(lambda b: b**n, 1, 1)(base), dtype=object)
 
+    @_RULES(T.Apply)
     def apply(self, e: T.Apply) -> Any:
         if e.function not in FUNCTIONS:
             raise ExpressionError(f"the function {e.function} is abstract and has no values")
@@ -246,12 +284,14 @@ class _Evaluator:
         result = apply_function(e.function, e.order, args, self.exact)
         return np.asarray(result, dtype=object if self.exact and e.function != "softmax" else None)
 
+    @_RULES(T.Indicator)
     def compare(self, e: T.Indicator) -> Any:
         left, right = np.asarray(self.value_of(e.left)), np.asarray(self.value_of(e.right))
+        test = RELATIONS[e.relation].test
         if self.exact:
-            result = np.frompyfunc(_EXACT_RELATIONS[e.relation], 2, 1)(left, right)
+            result = np.frompyfunc(test, 2, 1)(left, right)
             return self.filled(np.asarray(result, dtype=int))
-        return np.asarray(_RELATIONS[e.relation](left, right), dtype=float)
+        return np.asarray(test(left, right), dtype=float)
 
     def norm(self, array: np.ndarray) -> Any:
         if self.exact:
@@ -264,6 +304,7 @@ class _Evaluator:
             return np.float64(math.sqrt(total))
         return np.sqrt(np.sum(array * array))
 
+    @_RULES(T.Index)
     def index(self, e: T.Index) -> Any:
         array = np.asarray(self.value_of(e.operand))
         key: list[Any] = []
@@ -280,6 +321,7 @@ class _Evaluator:
             key.append(k - 1)
         return array[tuple(key)]
 
+    @_RULES(T.IndexSum)
     def index_sum(self, e: T.IndexSum) -> Any:
         lower, upper = self.integer(e.lower, "a sum limit"), self.integer(e.upper, "a sum limit")
         self.terms += max(0, upper - lower + 1)
@@ -298,6 +340,7 @@ class _Evaluator:
                 self.indices[e.index] = saved
         return total
 
+    @_RULES(T.Equation)
     def equation(self, e: T.Equation) -> Any:
         sides = [np.asarray(self.value_of(s)) for s in e.sides]
         first = sides[0]
@@ -309,11 +352,4 @@ class _Evaluator:
         return np.asarray(same)
 
 
-_EXACT_RELATIONS = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-    "==": operator.eq, "!=": operator.ne,
-}  # fmt: skip
-_RELATIONS = {
-    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
-    "==": np.equal, "!=": np.not_equal,
-}  # fmt: skip
+provide("evaluate", evaluate)

@@ -19,6 +19,7 @@ from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
 from chainrule.expr.build_common import Builder, Pending, Unsized
 from chainrule.expr.grammar import MAX_MATRIX_ENTRIES, parse_tree
+from chainrule.expr.relations import relation_of
 from chainrule.expr.symbols import _GREEK, canonical, compose
 
 __all__ = ["build_latex"]
@@ -456,8 +457,5 @@ def _is(node: Any, *types: str) -> bool:
 
 
 def _relation(text: str) -> str:
-    text = text.strip()
-    return {
-        "\\geq": ">=", "\\ge": ">=", "\\leq": "<=", "\\le": "<=", "\\neq": "!=",
-        "\\ne": "!=", "=": "==",
-    }.get(text, text)  # fmt: skip
+    found = relation_of(text)
+    return found.symbol if found is not None else text.strip()

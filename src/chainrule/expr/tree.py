@@ -11,16 +11,18 @@ Shapes are tuples of ints and dimension names (see :mod:`chainrule.expr.shapes`)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any
 
 from chainrule.errors import ExpressionError
 from chainrule.expr.functions import FUNCTIONS
+from chainrule.expr.relations import RELATIONS as _RELATION_TABLE
 from chainrule.expr.shapes import Dim, Shape, broadcast, format_shape, same_dim
 
 __all__ = [
+    "NODE_CLASSES",
     "RELATIONS",
     "Add",
     "Apply",
@@ -29,7 +31,7 @@ __all__ = [
     "ElementwiseProduct",
     "Equation",
     "Expr",
-    "Identity",
+    "IdentityMatrix",
     "Index",
     "IndexSum",
     "IndexVar",
@@ -49,7 +51,21 @@ __all__ = [
     "Transpose",
 ]
 
-RELATIONS = (">", ">=", "<", "<=", "==", "!=")
+#: The relations an :class:`Indicator` may test (see :mod:`chainrule.expr.relations`).
+RELATIONS = tuple(_RELATION_TABLE)
+
+#: Every node class, in the order defined; a subclass of Expr made anywhere is added, so
+#: the interpreters' completeness test (:meth:`chainrule.expr.visit.Rules.missing`) sees it.
+NODE_CLASSES: list[type[Expr]] = []
+
+# The evaluator and the printers install themselves here when they are imported (the
+# package imports both), so that this module does not import them back.
+_OPERATIONS: dict[str, Callable[..., Any]] = {}
+
+
+def provide(name: str, function: Callable[..., Any]) -> None:
+    """Install the function behind ``Expr.evaluate``, ``Expr.to_latex`` or ``str(expr)``."""
+    _OPERATIONS[name] = function
 
 
 class Expr:
@@ -62,6 +78,10 @@ class Expr:
     """
 
     shape: Shape
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        NODE_CLASSES.append(cls)
 
     def _set_shape(self, shape: Shape) -> None:
         object.__setattr__(self, "shape", shape)
@@ -91,20 +111,14 @@ class Expr:
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         """The value of the formula as a ``numpy.ndarray``; see :func:`chainrule.expr.evaluate`."""
-        from chainrule.expr.evaluate import evaluate
-
-        return evaluate(self, values)
+        return _OPERATIONS["evaluate"](self, values)
 
     def to_latex(self) -> str:
         """LaTeX that :func:`chainrule.expr.parse` reads back to an equal tree."""
-        from chainrule.expr.render import to_latex
-
-        return to_latex(self)
+        return _OPERATIONS["to_latex"](self)
 
     def __str__(self) -> str:
-        from chainrule.expr.render import to_text
-
-        return to_text(self)
+        return _OPERATIONS["to_text"](self)
 
 
 def _fail(message: str) -> None:
@@ -179,8 +193,8 @@ class Constant(Expr):
 
 
 @dataclass(frozen=True)
-class Identity(Expr):
-    """The identity matrix ``I`` of shape ``(size, size)``."""
+class IdentityMatrix(Expr):
+    """The identity matrix ``I`` of shape ``(size, size)`` (not the layer ``cr.Identity``)."""
 
     size: Dim
 

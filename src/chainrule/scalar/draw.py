@@ -16,7 +16,7 @@ from html import escape
 
 from chainrule.errors import ConfigError
 from chainrule.scalar.labels import expression, fmt, label_nodes
-from chainrule.scalar.value import Value, topological_order
+from chainrule.scalar.value import Value, provide_picture, topological_order
 
 __all__ = ["MAX_DRAWN_NODES", "save_svg", "to_dot", "to_svg"]
 
@@ -256,3 +256,13 @@ def _dot_escape(text: str) -> str:
 
 def _attr(text: str) -> str:
     return f'"{escape(text)}"'
+
+
+def _notebook_svg(out: Value) -> str | None:
+    """The graph as SVG for a notebook; None (plain repr) when too large to draw."""
+    if len(topological_order(out)) > MAX_DRAWN_NODES:
+        return None
+    return to_svg(out)
+
+
+provide_picture("svg", _notebook_svg)

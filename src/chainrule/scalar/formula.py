@@ -27,6 +27,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ConfigError, ExpressionError
+from chainrule.expr import parse
+from chainrule.expr import tree as T
+from chainrule.expr.functions import FUNCTIONS
+from chainrule.expr.relations import RELATIONS
+from chainrule.expr.symbols import canonical
+from chainrule.expr.visit import Rules
 from chainrule.scalar.value import Value, maximum, minimum
 
 __all__ = ["build"]
@@ -75,9 +81,6 @@ def build(text: str, at: Mapping[str, Any], syntax: str = "auto") -> tuple[Value
     >>> out.data, {name: leaf.grad for name, leaf in leaves.items()}
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
     """
-    from chainrule.expr import parse
-    from chainrule.expr.functions import FUNCTIONS
-
     if not isinstance(text, str):
         raise ExpressionError(f"the formula must be a str, got {type(text).__name__}")
     if not isinstance(at, Mapping):
@@ -132,8 +135,6 @@ def _leaves(at: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Val
 def _vector_aliases(text: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``\\vec{w}``, ``\\mathbf{w}``, ... for each plain input name ``w``, when the formula
     uses that decoration: they mark the same quantity as a vector, not another symbol."""
-    from chainrule.expr.symbols import canonical
-
     taken = {canonical(name) for name in arrays}
     aliases = {}
     for command in _VECTOR_FONTS:
@@ -201,6 +202,9 @@ _FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
+_RULES = Rules("scalar graph")
+
+
 class _Compiler:
     """Turns an expression tree into object arrays of Values (shape () for scalars)."""
 
@@ -208,31 +212,25 @@ class _Compiler:
         self.arrays = arrays
 
     def compile(self, node: Any, env: dict[str, int]) -> np.ndarray:
-        kind = type(node).__name__
-        if kind != "Constant" and kind not in ("Symbol", "Slice") and _is_constant(node):
-            folded = self._dispatch(kind, node, env)
+        handler = _RULES.handler(node)
+        if not isinstance(node, T.Constant | T.Symbol | T.Slice) and _is_constant(node):
+            folded = handler(self, node, env)
             if folded.shape == ():  # one leaf for a number such as \frac{1}{2}
                 return _scalar(Value(folded.item().data))
             return folded
-        return self._dispatch(kind, node, env)
-
-    def _dispatch(self, kind: str, node: Any, env: dict[str, int]) -> np.ndarray:
-        method = getattr(self, f"_{kind}", None)
-        if method is None:
-            raise ExpressionError(
-                f"a scalar graph cannot be built from {kind} (in {_show(node)}); "
-                "hint: write it with + - * /, powers and functions"
-            )
-        return method(node, env)
+        return handler(self, node, env)
 
     # leaves
-    def _Symbol(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Symbol)
+    def _symbol(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self.arrays[node.name]
 
-    def _Constant(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Constant)
+    def _constant(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return _scalar(Value(float(node.value)))
 
-    def _IndexVar(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.IndexVar)
+    def _index_var(self, node: Any, env: dict[str, int]) -> np.ndarray:
         if node.name not in env:
             raise ExpressionError(
                 f"the index {node.name} has no value here; hint: sum over it, e.g. "
@@ -240,37 +238,53 @@ class _Compiler:
             )
         return _scalar(Value(float(env[node.name])))
 
-    def _Identity(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Size, T.Slice)
+    def _refused(self, node: Any, env: dict[str, int]) -> np.ndarray:
+        raise ExpressionError(
+            f"a scalar graph cannot be built from {type(node).__name__} (in {_show(node)}); "
+            "hint: write it with + - * /, powers and functions"
+        )
+
+    @_RULES(T.IdentityMatrix)
+    def _identity(self, node: Any, env: dict[str, int]) -> np.ndarray:
         size = _int_dim(node.size, "the identity matrix")
         return _elementwise(lambda v: Value(v), np.eye(size).astype(object))
 
-    def _Ones(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Ones)
+    def _ones(self, node: Any, env: dict[str, int]) -> np.ndarray:
         shape = tuple(_int_dim(d, "a vector of ones") for d in node.dims)
         return _elementwise(lambda v: Value(1.0), np.empty(shape, dtype=object))
 
     # arithmetic
-    def _Add(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Add)
+    def _add(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self._binary(operator.add, node.left, node.right, env)
 
-    def _Sub(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Sub)
+    def _sub(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self._binary(operator.sub, node.left, node.right, env)
 
-    def _ElementwiseProduct(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.ElementwiseProduct)
+    def _elementwise_product(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self._binary(operator.mul, node.left, node.right, env)
 
-    def _Scale(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Scale)
+    def _scale(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self._binary(operator.mul, node.factor, node.operand, env)
 
-    def _Div(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Div)
+    def _div(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self._binary(operator.truediv, node.numerator, node.denominator, env)
 
-    def _Neg(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Neg)
+    def _neg(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return _elementwise(operator.neg, self.compile(node.operand, env))
 
     def _binary(self, fn: Callable, left: Any, right: Any, env: dict[str, int]) -> np.ndarray:
         return _elementwise(fn, self.compile(left, env), self.compile(right, env))
 
-    def _Power(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Power)
+    def _power(self, node: Any, env: dict[str, int]) -> np.ndarray:
         base = self.compile(node.base, env)
         exponent = self.compile(node.exponent, env).item()
         if _is_constant(node.exponent):  # a fixed number: negative bases allowed for integers
@@ -278,7 +292,8 @@ class _Compiler:
             return _elementwise(lambda a: a**p, base)
         return _elementwise(lambda a: a**exponent, base)
 
-    def _MatMul(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.MatMul)
+    def _mat_mul(self, node: Any, env: dict[str, int]) -> np.ndarray:
         a, b = self.compile(node.left, env), self.compile(node.right, env)
         a2 = a if a.ndim == 2 else a[np.newaxis, :]
         b2 = b if b.ndim == 2 else b[:, np.newaxis]
@@ -292,11 +307,13 @@ class _Compiler:
             result = result[..., 0]
         return result
 
-    def _Transpose(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Transpose)
+    def _transpose(self, node: Any, env: dict[str, int]) -> np.ndarray:
         return self.compile(node.operand, env).T
 
     # functions and tests
-    def _Apply(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Apply)
+    def _apply(self, node: Any, env: dict[str, int]) -> np.ndarray:
         name = node.function
         if node.order != 0:
             raise ExpressionError(
@@ -317,30 +334,26 @@ class _Compiler:
             )
         return _elementwise(_FUNCTIONS[name], args[0])
 
-    def _Indicator(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Indicator)
+    def _indicator(self, node: Any, env: dict[str, int]) -> np.ndarray:
         # [a > b] is piecewise constant: a constant leaf at these values, no gradient path.
-        compare = {
-            ">": operator.gt,
-            ">=": operator.ge,
-            "<": operator.lt,
-            "<=": operator.le,
-            "==": operator.eq,
-            "!=": operator.ne,
-        }[node.relation]
+        compare = RELATIONS[node.relation].test
         return _elementwise(
             lambda a, b: Value(1.0 if compare(a.data, b.data) else 0.0),
             self.compile(node.left, env),
             self.compile(node.right, env),
         )
 
-    def _Equation(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Equation)
+    def _equation(self, node: Any, env: dict[str, int]) -> np.ndarray:
         raise ExpressionError(
             "a scalar graph needs one formula, not an equation; hint: write only the right-hand "
             "side, or `L = formula` to name the output L"
         )
 
     # reductions and access
-    def _Sum(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Sum)
+    def _sum(self, node: Any, env: dict[str, int]) -> np.ndarray:
         array = self.compile(node.operand, env)
         if node.axis is None:
             return _scalar(_fold_sum(list(array.ravel())))
@@ -350,17 +363,19 @@ class _Compiler:
             result[index] = _fold_sum(list(moved[index]))
         return result
 
-    def _Norm(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Norm)
+    def _norm(self, node: Any, env: dict[str, int]) -> np.ndarray:
         array = self.compile(node.operand, env)
         if array.shape == ():  # the norm of a number is its absolute value
             return _elementwise(abs, array)
         return _scalar(_fold_sum([v**2 for v in array.ravel()]) ** 0.5)
 
-    def _Index(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.Index)
+    def _index(self, node: Any, env: dict[str, int]) -> np.ndarray:
         array = self.compile(node.operand, env)
         picks: list[Any] = []
         for axis, index in enumerate(node.indices):
-            if type(index).__name__ == "Slice":
+            if isinstance(index, T.Slice):
                 picks.append(slice(None))
                 continue
             number = self.compile(index, env).item().data
@@ -373,7 +388,8 @@ class _Compiler:
             picks.append(int(number) - 1)
         return np.asarray(array[tuple(picks)], dtype=object) if picks else array
 
-    def _MatrixLiteral(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.MatrixLiteral)
+    def _matrix_literal(self, node: Any, env: dict[str, int]) -> np.ndarray:
         rows = [[self.compile(entry, env).item() for entry in row] for row in node.rows]
         result = np.empty((len(rows), len(rows[0])), dtype=object)
         for i, row in enumerate(rows):
@@ -381,7 +397,8 @@ class _Compiler:
                 result[i, j] = value
         return result
 
-    def _IndexSum(self, node: Any, env: dict[str, int]) -> np.ndarray:
+    @_RULES(T.IndexSum)
+    def _index_sum(self, node: Any, env: dict[str, int]) -> np.ndarray:
         bounds = []
         for limit in (node.lower, node.upper):
             number = self.compile(limit, env).item().data
@@ -415,7 +432,7 @@ def _softmax(array: np.ndarray) -> np.ndarray:
 
 
 def _is_constant(node: Any) -> bool:
-    return not any(type(n).__name__ in ("Symbol", "IndexVar") for n in node.walk())
+    return not any(isinstance(n, T.Symbol | T.IndexVar) for n in node.walk())
 
 
 def _int_dim(dim: Any, what: str) -> int:

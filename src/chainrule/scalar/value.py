@@ -32,13 +32,24 @@ Conventions at kinks and ties (PyTorch's where it has one):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
 from chainrule.errors import ExpressionError
 
-__all__ = ["FLOW_RULES", "FlowRule", "Value", "maximum", "minimum", "topological_order"]
+__all__ = ["FLOW_RULES", "FlowRule", "Value", "maximum", "minimum", "provide_picture",
+           "topological_order"]  # fmt: skip
+
+# chainrule.scalar.draw installs the notebook picture here when it is imported (the package
+# imports it), so that this module, which draw imports, does not import draw back.
+_PICTURES: dict[str, Callable[[Any], str | None]] = {}
+
+
+def provide_picture(kind: str, draw: Callable[[Any], str | None]) -> None:
+    """Install the function behind ``Value._repr_svg_`` (``kind="svg"``)."""
+    _PICTURES[kind] = draw
 
 
 @dataclass(frozen=True)
@@ -349,11 +360,8 @@ class Value:
 
     def _repr_svg_(self) -> str | None:
         """The graph as SVG for notebooks; None (plain repr) when too large to draw."""
-        from chainrule.scalar.draw import MAX_DRAWN_NODES, to_svg
-
-        if len(topological_order(self)) > MAX_DRAWN_NODES:
-            return None
-        return to_svg(self)
+        draw = _PICTURES.get("svg")
+        return None if draw is None else draw(self)
 
 
 def maximum(*values: Value | float) -> Value:
