@@ -37,6 +37,7 @@ from chainrule.losses import (
     SoftmaxCrossEntropy,
 )
 from chainrule.model import Sequential
+from chainrule.suggest import did_you_mean
 
 __all__ = ["Network", "build", "describe", "names", "silent_parameters"]
 
@@ -211,13 +212,8 @@ def describe(name: str) -> str:
 
 def _entry(name: str) -> _Entry:
     if name not in _ZOO:
-        import difflib
-
-        # "seed002" means the seed 002 network: a name that starts one is the best guess
-        close = [known for known in _ZOO if known.startswith(name.lower())] if name else []
-        close = close or difflib.get_close_matches(name, _ZOO, n=1)
-        hint = f" Did you mean {' or '.join(map(repr, close[:3]))}?" if close else ""
-        raise ConfigError(f"unknown zoo network {name!r}; known: {', '.join(_ZOO)}.{hint}")
+        hint = did_you_mean(name, _ZOO)
+        raise ConfigError(f"unknown zoo network {name!r}{hint} Known: {', '.join(_ZOO)}.")
     return _ZOO[name]
 
 

@@ -169,4 +169,4 @@ def test_cli_gradcheck_failure_exits_3(capsys):
 
 def test_cli_unknown_model_exits_2_with_a_suggestion(capsys):
     assert main(["gradcheck", "--model", "seed003-relu-sigmoid"]) == 2
-    assert "Did you mean 'seed003-relu-sigmoid-2-2-1'" in capsys.readouterr().err
+    assert "did you mean 'seed003-relu-sigmoid-2-2-1'" in capsys.readouterr().err.lower()

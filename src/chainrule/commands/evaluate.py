@@ -62,9 +62,9 @@ def _load_saved_source(source: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.train import accuracy, targets_for
+    from chainrule.commands.train import targets_for
     from chainrule.data import load
-    from chainrule.train import loss_and_accuracy
+    from chainrule.train import accuracy, loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)
     source = args.data or (ckpt.extra.get("data") or {}).get("source")
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         "split": args.split,
         "n": int(y.shape[0]),
         "loss": metrics["loss"],
-        "accuracy": accuracy(ckpt.model, X, y),
+        "accuracy": accuracy(ckpt.model, X, y, loss),
     }
 
     def render() -> None:

@@ -200,7 +200,7 @@ def _train_epoch(
         part["loss_sum"] += value * xb.shape[0]
         part["examples"] += xb.shape[0]
         if plan.kind is not None:
-            right, total = count_correct(plan.kind, out, yb, run.loss)
+            right, total = count_correct(plan.kind, out, yb, run.loss, run.model)
             part["correct"] += right
             part["count"] += total
         run.position += 1

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli import add_json_flag
+from chainrule.cli import add_json_flag, seed_value
 from chainrule.commands.train.building import (
     ACTIVATIONS,
     LOSSES,
-    accuracy,
     build_loss,
     build_schedule,
     parse_layers,
@@ -40,7 +39,6 @@ __all__ = [
     "CHECKPOINT_NAME",
     "DEFAULTS",
     "LOSSES",
-    "accuracy",
     "build_loss",
     "build_schedule",
     "check_settings",
@@ -78,7 +76,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     add("--epochs", type=int, help=f"epochs of the whole run ({DEFAULTS['epochs']})")
     add("--batch-size", type=int, help=f"examples per step ({DEFAULTS['batch_size']})")
     add("--l2", type=float, help="lambda of lambda*sum(W^2) (default: the network's own, 1e-3)")
-    add("--seed", type=int, help="seed of the initial weights and the shuffling (0)")
+    add("--seed", type=seed_value, help="seed of the initial weights and the shuffling (0)")
     add("--validation", type=float, help="share of the training data held out (0.1)")
     add("--patience", type=int, help="stop early after this many epochs without improvement")
     add("--checkpoint-every", type=int, help="save the training state every N epochs (5)")
@@ -86,7 +84,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     add("--out", metavar="NAME|DIR", help="run directory: a bare name means runs/NAME")
     add("--config", metavar="TOML", help="settings file (keys as the long options)")
     add("--resume", metavar="CKPT", help="continue the run saved in CKPT")
-    add("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_json_flag(parser)
     parser.set_defaults(func=run)
     return parser

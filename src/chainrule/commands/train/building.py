@@ -4,17 +4,16 @@ string, a loss and a schedule by name, the run directory, the targets a loss wan
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
+from chainrule.commands.runs import fresh_run_folder
 from chainrule.errors import ConfigError
 from chainrule.suggest import did_you_mean
 
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
-    "accuracy",
     "build_loss",
     "build_schedule",
     "describe",
@@ -105,13 +104,7 @@ def run_directory(out: str | None) -> Path:
     if out:
         path = Path(out)
         return path if (os.sep in out or "/" in out or path.is_absolute()) else Path("runs") / out
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = Path("runs") / stamp
-    k = 2
-    while path.exists():
-        path = Path("runs") / f"{stamp}-{k}"
-        k += 1
-    return path
+    return fresh_run_folder()
 
 
 def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
@@ -121,14 +114,6 @@ def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
     from chainrule.data import one_hot
 
     return one_hot(y, n_classes)
-
-
-def accuracy(model: Any, X: Any, y: Any) -> float:
-    """Share of rows whose largest output is at the true label."""
-    out = model.predict(X, batch_size=4096)
-    if out.shape[1] == 1:
-        return float(((out[:, 0] > 0) == (y == 1)).mean())
-    return float((out.argmax(axis=1) == y).mean())
 
 
 def describe(model: Any) -> str:
