@@ -184,6 +184,8 @@ def _main(argv: list[str]) -> int:
         # The reader went away (``chainrule ... | head``): not an error of the job.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return EXIT_OK
+    except KeyboardInterrupt as err:
+        return _interrupted(args, command, err)
     except ChainruleError as err:
         return _report(args, command, type(err).__name__, str(err), err.exit_code)
     except OSError as err:
@@ -193,6 +195,19 @@ def _main(argv: list[str]) -> int:
         message = f"{err.strerror or err}{where}"
         return _report(args, command, type(err).__name__, message, EXIT_FAILURE)
     return int(code or 0)
+
+
+def _interrupted(args: argparse.Namespace, command: str, err: KeyboardInterrupt) -> int:
+    """Ctrl-C (130) or SIGTERM (143): one line on stderr (training has already said where it
+    stopped and what it saved, unless ``--quiet``), the JSON error object under ``--json``."""
+    terminated = isinstance(err, Terminated) or getattr(err, "signal", None) == signal.SIGTERM
+    code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    message = str(err) or ("terminated" if terminated else "interrupted")
+    if getattr(args, "json", False):
+        _json_error("Terminated" if terminated else "Interrupted", message, code)
+    if not hasattr(err, "checkpoint") or getattr(args, "quiet", False):
+        print(f"chainrule {command}: {message}", file=sys.stderr)
+    return code
 
 
 def _report(args: argparse.Namespace, command: str, kind: str, message: str, code: int) -> int:

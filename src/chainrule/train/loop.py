@@ -131,7 +131,7 @@ def fit(
             for cb in plan.callbacks:
                 cb.on_epoch_end(run, logs)
             if flag.flag:
-                raise interrupted(run, interrupt_checkpoint)
+                raise interrupted(run, interrupt_checkpoint, flag.signal)
         run.history.stopped_early = run.stop_training and run.epoch < epochs
         for cb in plan.callbacks:
             cb.on_train_end(run)
@@ -209,7 +209,7 @@ def _train_epoch(
         for cb in plan.callbacks:
             cb.on_batch_end(run, value)
         if flag.flag:
-            raise interrupted(run, interrupt_checkpoint)
+            raise interrupted(run, interrupt_checkpoint, flag.signal)
 
 
 def _end_epoch(run: Run, plan: _Plan) -> dict[str, float]:
