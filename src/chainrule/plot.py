@@ -16,7 +16,7 @@ import numpy as np
 
 from chainrule.errors import ConfigError, ShapeError
 
-__all__ = ["learning_curves", "weight_grid"]
+__all__ = ["learning_curves", "learning_curves_figure", "weight_grid"]
 
 
 def _figure(width: float, height: float) -> Any:
@@ -67,6 +67,14 @@ def learning_curves(
     -------
     pathlib.Path
     """
+    return _save(learning_curves_figure(history, title=title), path)
+
+
+def learning_curves_figure(
+    history: Mapping[str, Sequence[float]] | Any, *, title: str | None = None
+) -> Any:
+    """The figure :func:`learning_curves` writes, as a matplotlib ``Figure`` (shown inline
+    by a notebook); ``history`` as there."""
     curves = getattr(history, "history", history)
     epochs_of = getattr(history, "epoch", None)
     if not curves.get("loss"):
@@ -96,7 +104,7 @@ def learning_curves(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def _epoch_axis(ax: Any, epochs: Sequence[int]) -> None:
