@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["chainrule", "chainrule.model", "chainrule.zoo"]
+MODULES = [
+    "chainrule",
+    "chainrule.model",
+    "chainrule.zoo",
+    "chainrule.derivation",
+    "chainrule.formulas",
+    "chainrule.expr.maps",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -63,8 +63,21 @@ _LAZY_ATTRS: dict[str, str] = {
     "train_step": "chainrule.train",
     "save": "chainrule.checkpoint",
     "load": "chainrule.checkpoint",
+    # explaining
+    "derive": "chainrule.derivation",
 }
-_LAZY_MODULES = ("zoo", "expr", "scalar", "rbm", "data", "plot", "optim", "train", "checkpoint")
+_LAZY_MODULES = (
+    "zoo",
+    "expr",
+    "derivation",
+    "scalar",
+    "rbm",
+    "data",
+    "plot",
+    "optim",
+    "train",
+    "checkpoint",
+)
 
 __all__ = [
     "ChainruleError",

@@ -3,11 +3,15 @@
 Each subcommand lives in ``chainrule.commands.<name>`` and defines
 ``register(subparsers) -> argparse.ArgumentParser`` whose parser sets ``func``: a callable
 ``func(args) -> int`` that does the job, prints human output on stdout (progress on stderr),
-or with ``--json`` one JSON object on stdout through :func:`emit`.
+or with ``--json`` one JSON object on stdout through
+:func:`chainrule.commands.output.emit`.
 
-Exit codes: 0 ok, 1 failure of the job, 2 usage or config error, 3 a check failed,
-4 bad data or checkpoint, 130 interrupted. A :class:`~chainrule.errors.ChainruleError`
-is printed as its message, never as a traceback.
+The exit code is 0 when the job succeeds, else the ``exit_code`` of the error class that
+stopped it (:mod:`chainrule.errors` holds them all). No user mistake ends in a traceback:
+a :class:`~chainrule.errors.ChainruleError`, an argparse usage error (with a did-you-mean
+for a mistyped option), an OSError on a path the user gave, Ctrl-C and SIGTERM, even while
+the modules are still loading, are each one message and an exit code, and under ``--json``
+also the JSON error object ``{"ok": false, "error", "message", "exit_code"}`` on stdout.
 """
 
 from __future__ import annotations
@@ -19,18 +23,13 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, ConfigError, Interrupted, Terminated
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph")
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_BAD_DATA = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED = 130
-#: Exit code of a run ended by SIGTERM (128 + 15, what shells and batch systems expect).
-EXIT_TERMINATED = 143
 
 #: Long options people type from other tools, and ours that mean the same.
 SYNONYMS: dict[str, str] = {
@@ -44,23 +43,19 @@ SYNONYMS: dict[str, str] = {
 }
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a batch system ending the job), handled like Ctrl-C: training saves its
-    state, and the command exits with :data:`EXIT_TERMINATED`."""
-
-
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line message (its default too), kept
-    explicit so usage errors stay distinguishable from job failures; under ``--json`` it
-    also prints the JSON error object on stdout."""
+    """argparse that exits with a :class:`~chainrule.errors.ConfigError`'s code (a usage
+    error is one) and a one-line message, kept explicit so usage errors stay
+    distinguishable from job failures; under ``--json`` it also prints the JSON error
+    object on stdout."""
 
     json_errors = False
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if _Parser.json_errors:
-            _json_error("UsageError", f"{self.prog}: {message}", EXIT_USAGE)
+            _json_error("UsageError", f"{self.prog}: {message}", ConfigError.exit_code)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ConfigError.exit_code, f"{self.prog}: error: {message}\n")
 
 
 def _json_error(kind: str, message: str, code: int) -> None:
@@ -68,55 +63,6 @@ def _json_error(kind: str, message: str, code: int) -> None:
     json.dump(payload, sys.stdout)
     sys.stdout.write("\n")
     sys.stdout.flush()
-
-
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Give a subcommand the common ``--json`` and ``-q/--quiet`` flags."""
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object on stdout (progress stays on stderr)",
-    )
-    if "--quiet" not in parser._option_string_actions:
-        parser.add_argument(
-            "-q", "--quiet", action="store_true", help="no progress or notes on stderr"
-        )
-
-
-def seed_value(text: str) -> int:
-    """argparse type of a ``--seed``: a whole number >= 0 (what NumPy's generators take)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def note(args: argparse.Namespace, message: str) -> None:
-    """Print a progress line or note on stderr unless ``--quiet`` (or ``--json``) was given."""
-    if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
-        print(message, file=sys.stderr, flush=True)
-
-
-def emit(args: argparse.Namespace, payload: dict[str, Any], render: Callable[[], None]) -> None:
-    """Print ``payload`` as one JSON object when ``--json`` was given, else call ``render``."""
-    if getattr(args, "json", False):
-        json.dump(payload, sys.stdout, default=_json_default)
-        sys.stdout.write("\n")
-    else:
-        render()
-
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,24 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``chainrule`` console script; returns the exit code.
-
-    No user mistake ends in a traceback: argparse errors (also under ``--json``), a
-    ChainruleError, an OSError on a path the user gave, Ctrl-C (130) and SIGTERM (143),
-    even while the modules are still loading, are each one message and an exit code."""
+    """Entry point of the ``chainrule`` console script; returns the exit code (argparse's
+    ``--help``, ``--version`` and usage errors end in its SystemExit, code 0 or 2)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _Parser.json_errors = "--json" in argv
     previous = _install_sigterm()
     try:
         return _main(argv)
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt as err:
-        if getattr(err, "signal", None) == signal.SIGTERM:
-            return EXIT_TERMINATED
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as err:  # while the modules load, before a command runs
+        code = getattr(err, "exit_code", Interrupted.exit_code)
+        print("terminated" if code == Terminated.exit_code else "interrupted", file=sys.stderr)
+        return code
     finally:
         _Parser.json_errors = False
         if previous is not None:
@@ -172,8 +111,6 @@ def _install_sigterm() -> Any:
 
 def _main(argv: list[str]) -> int:
     parser = build_parser()
-    # argparse's --help, --version and usage errors end in SystemExit (code 0 or 2), as
-    # argparse's own callers expect
     args, extras = parser.parse_known_args(argv)
     if extras:
         _unknown_arguments(parser, args, extras)
@@ -183,25 +120,24 @@ def _main(argv: list[str]) -> int:
     except BrokenPipeError:
         # The reader went away (``chainrule ... | head``): not an error of the job.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
-        return EXIT_OK
+        return 0
     except KeyboardInterrupt as err:
         return _interrupted(args, command, err)
     except ChainruleError as err:
         return _report(args, command, type(err).__name__, str(err), err.exit_code)
     except OSError as err:
-        # A path the user gave cannot be read or written (a folder under /proc, a file
-        # where a folder is needed, no permission): the system's reason and the path.
+        # A path the user gave cannot be read or written (no permission, a full disk):
+        # the system's reason and the path, as a failure of the job.
         where = f": {err.filename}" if err.filename else ""
-        message = f"{err.strerror or err}{where}"
-        return _report(args, command, type(err).__name__, message, EXIT_FAILURE)
+        return _report(args, command, type(err).__name__, f"{err.strerror or err}{where}", 1)
     return int(code or 0)
 
 
 def _interrupted(args: argparse.Namespace, command: str, err: KeyboardInterrupt) -> int:
     """Ctrl-C (130) or SIGTERM (143): one line on stderr (training has already said where it
     stopped and what it saved, unless ``--quiet``), the JSON error object under ``--json``."""
-    terminated = isinstance(err, Terminated) or getattr(err, "signal", None) == signal.SIGTERM
-    code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    code = getattr(err, "exit_code", Interrupted.exit_code)
+    terminated = code == Terminated.exit_code
     message = str(err) or ("terminated" if terminated else "interrupted")
     if getattr(args, "json", False):
         _json_error("Terminated" if terminated else "Interrupted", message, code)
@@ -245,9 +181,8 @@ def _unknown_arguments(
         if close:
             message = f"unrecognized option {flag}; did you mean {close[0]}?"
         else:
-            message = (
-                f"unrecognized option {flag} (see chainrule {chosen.prog.split(' ', 1)[-1]} -h)"
-            )
+            command = chosen.prog.split(" ", 1)[-1]
+            message = f"unrecognized option {flag} (see chainrule {command} -h)"
     chosen.error(message)
 
 

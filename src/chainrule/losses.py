@@ -32,6 +32,9 @@ import numpy as np
 
 from chainrule.buffers import reusable
 from chainrule.errors import ConfigError, DataError, ShapeError, StateError
+from chainrule.expr import tree as T
+from chainrule.expr.shapes import Dim
+from chainrule.formulas import Formulas, Names
 from chainrule.layers import stable_sigmoid
 
 __all__ = [
@@ -81,6 +84,33 @@ class Loss:
 
     def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
+
+    def formulas(self, names: Names) -> Formulas:
+        """The loss and ``dL/d out`` as :mod:`chainrule.expr` trees (roles ``out``,
+        ``target``, ``loss``, ``d_out``; see :mod:`chainrule.formulas`), from :meth:`trees`."""
+        f, y = names.row("out"), names.row("target")
+        forward, grad = self.trees(f, y, names.batch)
+        return names.formulas(forward, {"out": grad}, out="loss")
+
+    def trees(self, f: T.Expr, y: T.Expr, n: Dim) -> tuple[T.Expr, T.Expr]:
+        """Row-major ``(L, dL/df)`` for outputs ``f`` and targets ``y`` of ``n`` examples."""
+        raise ConfigError(f"{self.kind} gives no formulas, so it cannot be derived")
+
+    def _per(self, n: Dim, times: int = 1, numerator: int = 1) -> T.Expr | None:
+        """The factor ``numerator / (times n)`` of the mean (``n`` left out for a sum),
+        None for 1."""
+        count: T.Expr | None = None
+        if self.reduction == "mean" and n != 1:
+            count = T.Size(n) if isinstance(n, str) else T.Constant(n)
+        if times != 1:
+            count = T.Constant(times) if count is None else T.Scale(T.Constant(times), count)
+        if count is None:
+            return None if numerator == 1 else T.Constant(numerator)
+        return T.Div(T.Constant(numerator), count)
+
+    @staticmethod
+    def _scaled(factor: T.Expr | None, tree: T.Expr) -> T.Expr:
+        return tree if factor is None else T.Scale(factor, tree)
 
     def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """An uninitialised array, reused by later calls with the same shape and dtype."""
@@ -148,6 +178,11 @@ class HalfSquaredError(Loss):
 
     kind = "HalfSquaredError"
 
+    def trees(self, f, y, n):
+        diff = T.Sub(f, y)
+        value = self._scaled(self._per(n, 2), T.Power(T.Norm(diff), T.Constant(2)))
+        return value, self._scaled(self._per(n), diff)
+
     def _compute(self, out, y):
         return self._squared_error(out, y, 0.5 * self._scale(out.shape[0]))
 
@@ -168,6 +203,12 @@ class MeanSquaredError(Loss):
 
     def spec(self):
         return {**super().spec(), "per": self.per}
+
+    def trees(self, f, y, n):
+        diff = T.Sub(f, y)
+        d = f.shape[-1] if self.per == "element" and self.reduction == "mean" else 1
+        value = self._scaled(self._per(n, d), T.Power(T.Norm(diff), T.Constant(2)))
+        return value, self._scaled(self._per(n, d, numerator=2), diff)
 
     def _compute(self, out, y):
         scale = self._scale(out.shape[0])
@@ -202,6 +243,19 @@ class BinaryCrossEntropy(Loss):
 
     def spec(self):
         return {**super().spec(), "from_logits": self.from_logits, "eps": self.eps}
+
+    def trees(self, f, y, n):
+        one, per = T.Constant(1), self._per(n)
+        if self.from_logits:
+            # ln(1 + e^z) - z y: the same value as the stable form the NumPy code uses
+            softplus = T.Apply("log", (T.Add(one, T.Apply("exp", (f,))),))
+            value = T.Sum(T.Sub(softplus, T.ElementwiseProduct(y, f)))
+            return self._scaled(per, value), self._scaled(per, T.Sub(T.Apply("sigmoid", (f,)), y))
+        log_p = T.ElementwiseProduct(y, T.Apply("log", (f,)))
+        log_q = T.ElementwiseProduct(T.Sub(one, y), T.Apply("log", (T.Sub(one, f),)))
+        value = T.Neg(self._scaled(per, T.Sum(T.Add(log_p, log_q))))
+        grad = T.Div(T.Sub(f, y), T.ElementwiseProduct(f, T.Sub(one, f)))
+        return value, self._scaled(per, grad)
 
     def _compute(self, out, y):
         y = self._check_targets_like(out, y)
@@ -240,6 +294,12 @@ class SoftmaxCrossEntropy(Loss):
     (seed 002: :math:`p_j - [j = y_i]`)."""
 
     kind = "SoftmaxCrossEntropy"
+
+    def trees(self, f, y, n):
+        """``y`` here is the one-hot matrix ``Y`` of the labels, shape (n, c)."""
+        p, per = T.Apply("softmax", (f,)), self._per(n)
+        value = T.Neg(self._scaled(per, T.Sum(T.ElementwiseProduct(y, T.Apply("log", (p,))))))
+        return value, self._scaled(per, T.Sub(p, y))
 
     def _compute(self, out, y):
         n, c = out.shape
@@ -356,6 +416,23 @@ class L2:
 
     def spec(self) -> dict[str, Any]:
         return {"type": self.kind, "lam": self.lam, "half": self.half}
+
+    def formulas(self, names: Names) -> Formulas:
+        r"""The penalty :math:`\lambda \sum_l \|W_l\|^2` and each :math:`2 \lambda W_l`
+        (:math:`\lambda W_l` with ``half``), roles ``lambda``, ``loss``, and ``W1``, ``W2``,
+        ... with ``d_W1``, ...: every role that names a weight, in order."""
+        lam = names["lambda"].symbol
+        weights = [r for r in names.quantities if r.startswith("W")]
+        total: T.Expr | None = None
+        for role in weights:
+            term = T.Power(T.Norm(names.row(role)), T.Constant(2))
+            total = term if total is None else T.Add(total, term)
+        if total is None:
+            raise ConfigError("L2: the model has no weights to penalise")
+        factor = T.Scale(T.Div(T.Constant(1), T.Constant(2)), lam) if self.half else lam
+        grad = lam if self.half else T.Scale(T.Constant(2), lam)
+        backward = {role: T.Scale(grad, names.row(role)) for role in weights}
+        return names.formulas(T.Scale(factor, total), backward, out="loss")
 
     def __repr__(self) -> str:
         """``L2(lam=0.001, half=False)``."""

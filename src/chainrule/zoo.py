@@ -216,8 +216,8 @@ def describe(name: str) -> str:
 
 def _entry(name: str) -> _Entry:
     if name not in _ZOO:
-        hint = did_you_mean(name, _ZOO)
-        raise ConfigError(f"unknown zoo network {name!r}{hint} Known: {', '.join(_ZOO)}.")
+        hint = did_you_mean(name, _ZOO, sentence=True)
+        raise ConfigError(f"unknown zoo network {name!r}; known: {', '.join(_ZOO)}.{hint}")
     return _ZOO[name]
 
 

@@ -128,7 +128,7 @@ def test_config_file_applies_and_unknown_keys_get_a_did_you_mean(tmp_path, capsy
         (["--epochs", "0"], 2, "epochs must be a whole number >= 1, got 0"),
         (["--layers", "16-relu-7"], 2, "ends with 7 outputs, the data has 10 classes"),
         (["--layers", "16-rleu-10"], 2, "unknown activation 'rleu'; did you mean 'relu'?"),
-        (["--model", "seed002-two-layer"], 2, "did you mean 'seed002-two-layer-softmax'"),
+        (["--model", "seed002-two-layer"], 2, "Did you mean 'seed002-two-layer-softmax'"),
         (["--optimizer", "adma"], 2, "did you mean 'adam'?"),
         (["--data", "csv:/nonexistent.csv"], 4, "does not exist"),
         (["--optimizer", "sgd", "--lr", "1e30"], 1, "training diverged at epoch 1"),

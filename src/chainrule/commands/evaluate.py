@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import CheckpointError, ShapeError
 
 
@@ -62,7 +62,7 @@ def _load_saved_source(source: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.train import targets_for
+    from chainrule.commands.targets import targets_for
     from chainrule.data import load
     from chainrule.train import accuracy, loss_and_accuracy
 
@@ -93,4 +93,4 @@ def run(args: argparse.Namespace) -> int:
         )
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0

@@ -10,8 +10,8 @@ import argparse
 import math
 from typing import Any
 
-from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit, note, seed_value
-from chainrule.errors import ConfigError
+from chainrule.commands.output import add_json_flag, emit, note, seed_value
+from chainrule.errors import CheckFailedError, ConfigError
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             payload,
             lambda: print("\n".join(f"{n}: {d}" for n, d in payload["models"].items())),
         )
-        return EXIT_OK
+        return 0
     for flag, value in (("--tol", args.tol), ("--eps", args.eps)):
         if not (math.isfinite(value) and value > 0):
             raise ConfigError(f"{flag} must be a number > 0, got {value:g}")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {reason}")
 
     emit(args, payload, render)
-    return EXIT_OK if ok else EXIT_CHECK_FAILED
+    return 0 if ok else CheckFailedError.exit_code
 
 
 def _check(args: argparse.Namespace, name: str) -> Any:

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit, note, seed_value
+from chainrule.arguments import positive_int
+from chainrule.commands.output import add_json_flag, emit, note, seed_value
 from chainrule.commands.runs import fresh_run_folder, open_run_folder
-from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
@@ -74,8 +74,8 @@ def run_train(args: argparse.Namespace) -> int:
     from chainrule.rbm import MAX_EXACT_UNITS, RBM, load_binary_digits
 
     started = time.perf_counter()
-    if args.sample_steps < 1:
-        raise ConfigError(f"--sample-steps is {args.sample_steps}; expected an integer >= 1")
+    message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
+    positive_int(args.sample_steps, message)
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
@@ -117,7 +117,7 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"{name}: {path}")
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0
 
 
 def _train_settings(args: argparse.Namespace) -> dict[str, Any]:

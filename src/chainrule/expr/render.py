@@ -187,7 +187,8 @@ class _Latex:
             if sup is not None and own_sub is None and own_sup is None:
                 return compose(base, None, sup)
         safe = isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator)
-        inner = self.render(operand, _ATOM) if safe else f"({self.render(operand, 0)})"
+        safe = safe or (transpose and isinstance(operand, T.Ones))  # 1_n^T: no second script
+        inner = self.node(operand)[0] if safe else f"({self.render(operand, 0)})"
         if transpose:
             sup = "T"
         scripts = (f"_{{{sub}}}" if sub is not None else "") + (

@@ -7,13 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chainrule.errors import Interrupted, Terminated
 from chainrule.train.history import History
 from chainrule.train.state import Run
 
 __all__ = ["InterruptFlag", "TrainingInterrupted", "interrupted"]
 
 
-class TrainingInterrupted(KeyboardInterrupt):
+class TrainingInterrupted(Interrupted):
     """Ctrl-C (or SIGTERM) during :func:`fit`: the run stopped after a whole step and, where
     a path was given, saved a checkpoint (``.checkpoint``) to resume from. ``.history`` so
     far; ``.signal`` the signal that stopped it (``signal.SIGINT`` or ``signal.SIGTERM``)."""
@@ -29,6 +30,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
         self.history = history
         self.signal = signum
+        self.exit_code = Terminated.exit_code if signum == signal.SIGTERM else self.exit_code
 
 
 def interrupted(

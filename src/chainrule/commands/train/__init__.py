@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli import add_json_flag, seed_value
+from chainrule.commands.output import add_json_flag, seed_value
 from chainrule.commands.train.building import (
     ACTIVATIONS,
     LOSSES,
@@ -24,7 +24,6 @@ from chainrule.commands.train.building import (
     build_schedule,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.running import CHECKPOINT_NAME, run
 from chainrule.commands.train.settings import (
@@ -48,7 +47,6 @@ __all__ = [
     "resolve_settings",
     "run",
     "run_directory",
-    "targets_for",
 ]
 
 

@@ -19,7 +19,6 @@ __all__ = [
     "describe",
     "parse_layers",
     "run_directory",
-    "targets_for",
 ]
 
 LOSSES = {
@@ -105,15 +104,6 @@ def run_directory(out: str | None) -> Path:
         path = Path(out)
         return path if (os.sep in out or "/" in out or path.is_absolute()) else Path("runs") / out
     return fresh_run_folder()
-
-
-def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
-    """Integer labels for softmax cross-entropy, one-hot rows for the other losses."""
-    if getattr(loss, "kind", "") == "SoftmaxCrossEntropy":
-        return y
-    from chainrule.data import one_hot
-
-    return one_hot(y, n_classes)
 
 
 def describe(model: Any) -> str:

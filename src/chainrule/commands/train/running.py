@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from chainrule.cli import EXIT_OK, emit
+from chainrule.atomic import atomic_write
+from chainrule.commands.output import emit
 from chainrule.commands.runs import open_run_folder
+from chainrule.commands.targets import targets_for
 from chainrule.commands.train.building import (
     build_loss,
     build_schedule,
     describe,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
 from chainrule.errors import ConfigError
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"run saved in {out_dir}/ ({files})")
 
     emit(args, result, render)
-    return EXIT_OK
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
@@ -243,10 +243,6 @@ def _report(
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_write(path, text=True) as fh:
         json.dump(payload, fh, indent=1)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
