@@ -65,6 +65,9 @@ CASES = [
     (["rbm", "train", "--epochs", "-1"], USAGE, "epochs"),
     (["rbm", "train", "--lr", "x"], USAGE, "invalid float value"),
     (["rbm", "train", "--out", "{file}"], USAGE, "--out"),
+    (["explore", "--model", "nope"], USAGE, "unknown zoo network"),
+    (["explore", "--port", "abc"], USAGE, "invalid int value"),
+    (["explore", "missing.chainrule"], DATA, "does not exist"),
 ]
 
 

@@ -29,7 +29,15 @@ from typing import Any
 from chainrule.errors import ChainruleError, ConfigError, Interrupted, Terminated
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph")
+COMMANDS: tuple[str, ...] = (
+    "gradcheck",
+    "rbm",
+    "train",
+    "evaluate",
+    "predict",
+    "graph",
+    "explore",
+)
 
 #: Long options people type from other tools, and ours that mean the same.
 SYNONYMS: dict[str, str] = {

@@ -83,7 +83,7 @@ class Sequential:
                     f"Sequential: item {i} ({type(layer).__name__}) was not initialised as a "
                     "layer: its __init__ must call super().__init__() first"
                 )
-            if getattr(layer, "_owner", None) is not None:
+            if layer.owner is not None:
                 raise ConfigError(
                     f"Sequential: layer {i} ({layer!r}) already belongs to another model; "
                     "create a new layer object for each model"
@@ -101,7 +101,7 @@ class Sequential:
         rng = np.random.default_rng(seed)
         for layer in layers:
             layer.build(rng, dt)
-            layer._owner = self
+            layer.owner = self
         self._params: dict[str, Parameter] = {}
         for k, lin in enumerate(self.linear_layers, start=1):
             for p in lin.parameters():
@@ -159,6 +159,13 @@ class Sequential:
         """The architecture as plain data (JSON-able), one dict a layer."""
         return [layer.spec() for layer in self.layers]
 
+    def describe(self) -> str:
+        """The architecture in one line: ``"Linear(4->3) ReLU Linear(3->1)"``."""
+        return " ".join(
+            f"Linear({layer.d_in}->{layer.d_out})" if isinstance(layer, Linear) else layer.kind
+            for layer in self.layers
+        )
+
     @classmethod
     def from_spec(
         cls, spec: Sequence[dict[str, Any]], dtype: Any = np.float32, seed: int | None = None
@@ -198,12 +205,7 @@ class Sequential:
         other = copy.deepcopy(self)
         other.dtype = dt
         for layer in other.layers:
-            layer.dtype = dt
-            layer._buffers.clear()
-            layer.forget()
-            for p in layer.parameters():
-                p.value = p.value.astype(dt)
-                p.grad = np.zeros_like(p.value)
+            layer.to_dtype(dt)
         other._ready = False
         return other
 
@@ -301,16 +303,6 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n], dtype={self.dtype.name})"
-
-    def describe(self) -> str:
-        """The architecture in one line: ``"Linear(64->100) ReLU Linear(100->10)"``."""
-        parts = []
-        for layer in self.layers:
-            if isinstance(layer, Linear):
-                parts.append(f"Linear({layer.d_in}->{layer.d_out})")
-            else:
-                parts.append(layer.kind)
-        return " ".join(parts)
 
     def summary_rows(self) -> list[tuple[str, str, str, int]]:
         """One ``(layer, output shape, parameters, count)`` row a layer: what

@@ -10,19 +10,19 @@ import argparse
 import math
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit, note, seed_value
+from chainrule.commands.output import add_command, add_json_flag, emit, note, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
+
+HELP = "check the gradients of the seed networks against finite differences"
+DESCRIPTION = (
+    "Compare every analytic gradient (weights, biases, L2 term, input) of the seed "
+    "networks with float64 central differences. Exit "
+    f"{CheckFailedError.exit_code} when a check fails."
+)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "gradcheck",
-        help="check the gradients of the seed networks against finite differences",
-        description=(
-            "Compare every analytic gradient (weights, biases, L2 term, input) of the seed "
-            "networks with float64 central differences. Exit 3 when a check fails."
-        ),
-    )
+    parser = add_command(subparsers, "gradcheck", HELP, DESCRIPTION, run)
     parser.add_argument(
         "--model",
         action="append",
@@ -44,7 +44,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         help="exit 0 although a check tested nothing (a gradient exactly 0 on the batch)",
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -92,6 +92,7 @@ class LeakyReLU(Activation):
     1 or :math:`a` (at 0 it is :math:`a`, as in PyTorch)."""
 
     kind = "LeakyReLU"
+    hyper_parameters = ("slope",)
     has_kink = True
 
     def __init__(self, slope: float = 0.01) -> None:
@@ -99,9 +100,6 @@ class LeakyReLU(Activation):
         if not (isinstance(slope, (int, float)) and math.isfinite(slope) and 0 <= slope < 1):
             raise ConfigError(f"LeakyReLU: slope must be a number in [0, 1), got {slope!r}")
         self.slope = float(slope)
-
-    def spec(self):
-        return {"type": self.kind, "slope": self.slope}
 
     def trees(self, Z, H, G):
         a = T.Constant(Fraction(repr(self.slope)))

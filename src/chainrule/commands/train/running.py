@@ -18,7 +18,6 @@ from chainrule.commands.targets import targets_for
 from chainrule.commands.train.building import (
     build_loss,
     build_schedule,
-    describe,
     parse_layers,
     run_directory,
 )
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     metadata = _metadata(settings, data)
     with open_run_folder(out_dir):
         if verbose:
-            print(f"training {describe(model)} on {data.ds.name} -> {out_dir}", file=sys.stderr)
+            print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
         history = fit(
             model,
             loss,
@@ -221,7 +220,7 @@ def _report(
 
     ds = data.ds
     files = {"checkpoint": str(ckpt_path)}
-    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=describe(model))
+    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=model.describe())
     files["learning_curves"] = str(curves)
     if ds.image_shape is not None:
         W1 = dict(model.named_parameters())["W1"].value
