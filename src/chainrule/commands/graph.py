@@ -100,9 +100,30 @@ def _plain(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def node_records(order: list[Any], labels: dict[Any, str]) -> list[dict[str, Any]]:
+    """Each node of a graph in forward ``order`` as plain data: label, operation, value,
+    gradient, inputs, local derivatives and flow rule (the ``--json`` output's ``nodes``)."""
+    from chainrule.scalar.labels import expression
+
+    return [
+        {
+            "label": labels[n],
+            "op": n.op,
+            "operation": expression(n, labels),
+            "value": n.data,
+            "grad": n.grad,
+            "inputs": [labels[a] for a in n.inputs],
+            "local_grads": list(n.local_grads),
+            "flow": n.flow,
+            "flow_words": n.flow_words,
+        }
+        for n in order
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     from chainrule.scalar import build, save_svg, table, to_dot
-    from chainrule.scalar.labels import expression, label_nodes
+    from chainrule.scalar.labels import label_nodes
     from chainrule.scalar.value import topological_order
 
     at = parse_at(args.at)
@@ -125,20 +146,7 @@ def run(args: argparse.Namespace) -> int:
         "at": at,
         "value": out.data,
         "gradients": {name: leaf.grad for name, leaf in leaves.items()},
-        "nodes": [
-            {
-                "label": labels[n],
-                "op": n.op,
-                "operation": expression(n, labels),
-                "value": n.data,
-                "grad": n.grad,
-                "inputs": [labels[a] for a in n.inputs],
-                "local_grads": list(n.local_grads),
-                "flow": n.flow,
-                "flow_words": n.flow_words,
-            }
-            for n in order
-        ],
+        "nodes": node_records(order, labels),
         "svg": args.svg,
         "dot": args.dot,
     }
