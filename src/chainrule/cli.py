@@ -37,6 +37,7 @@ COMMANDS: tuple[str, ...] = (
     "predict",
     "graph",
     "explore",
+    "check",
 )
 
 #: Long options people type from other tools, and ours that mean the same.

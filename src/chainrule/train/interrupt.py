@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chainrule.errors import Interrupted, Terminated
+from chainrule.errors import CheckpointError, Interrupted, Terminated
 from chainrule.train.history import History
 from chainrule.train.state import Run
 
@@ -40,8 +40,12 @@ def interrupted(
     what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
     saved = None
     if path is not None:
-        saved = run.save(path)
-        message = f"{what} at {where}; training state saved to {saved}"
+        try:
+            saved = run.save(path)
+        except CheckpointError as err:  # a full disk must not turn Ctrl-C into exit 4
+            message = f"{what} at {where}; the training state could not be saved: {err}"
+        else:
+            message = f"{what} at {where}; training state saved to {saved}"
     else:
         message = f"{what} at {where}; no checkpoint path was given, nothing saved"
     run.progress.log(message)
