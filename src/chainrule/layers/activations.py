@@ -60,6 +60,28 @@ class Activation(Layer):
         formulas. ``Z``, ``H``, ``G`` are the input, output and upstream gradient."""
         return None
 
+    def _forward(self, Z):
+        H = self._out(Z.shape)
+        self._function(Z, H)
+        self._z, self._h = Z, H
+        return H
+
+    def _backward(self, G, input_grad):
+        if not input_grad:
+            return None
+        dZ = self._dX(G.shape)
+        self._derivative(G, dZ)
+        return dZ
+
+    def _function(self, Z: np.ndarray, H: np.ndarray) -> None:
+        """``H = f(Z)``, written into ``H`` (shape of ``Z``)."""
+        raise NotImplementedError
+
+    def _derivative(self, G: np.ndarray, dZ: np.ndarray) -> None:
+        """``dZ = dL/dz`` from the upstream ``G`` and the last forward's ``self._z`` and
+        ``self._h``, written into ``dZ`` (shape of ``G``)."""
+        raise NotImplementedError
+
 
 class ReLU(Activation):
     r"""Rectified linear unit :math:`h = \max(z, 0)`; :math:`h' = [z > 0]`, so ReLU'(0) = 0
@@ -72,19 +94,12 @@ class ReLU(Activation):
         # diagonal Jacobian: a Hadamard product with the mask [z > 0], not a factor 1
         return T.Apply("relu", (Z,)), T.ElementwiseProduct(G, T.Indicator(Z, ">", _ZERO))
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         np.maximum(Z, 0, out=H)
-        self._z = Z
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
+    def _derivative(self, G, dZ):
         np.greater(self._z, 0, out=dZ)
         dZ *= G
-        return dZ
 
 
 class LeakyReLU(Activation):
@@ -106,21 +121,13 @@ class LeakyReLU(Activation):
         mask = T.Add(T.Indicator(Z, ">", _ZERO), T.Scale(a, T.Indicator(Z, "<=", _ZERO)))
         return T.Apply("max", (Z, T.Scale(a, Z))), T.ElementwiseProduct(G, mask)
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         np.multiply(Z, self.slope, out=H)
         np.maximum(H, Z, out=H)  # max(z, a z) is leaky ReLU because 0 <= a < 1
-        self._z = Z
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
-        positive = self._z > 0
+    def _derivative(self, G, dZ):
         np.multiply(G, self.slope, out=dZ)
-        np.copyto(dZ, G, where=positive)
-        return dZ
+        np.copyto(dZ, G, where=self._z > 0)
 
 
 class Sigmoid(Activation):
@@ -136,21 +143,14 @@ class Sigmoid(Activation):
         local = T.ElementwiseProduct(T.ElementwiseProduct(G, H), T.Sub(_ONE, H))
         return T.Apply("sigmoid", (Z,)), local
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         stable_sigmoid(Z, out=H)
-        self._h = H
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
+    def _derivative(self, G, dZ):
         H = self._h
-        dZ = self._dX(G.shape)
         np.subtract(1, H, out=dZ)
         dZ *= H
         dZ *= G
-        return dZ
 
 
 def stable_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -174,20 +174,13 @@ class Tanh(Activation):
     def trees(self, Z, H, G):
         return T.Apply("tanh", (Z,)), T.ElementwiseProduct(G, T.Sub(_ONE, T.Power(H, _TWO)))
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         np.tanh(Z, out=H)
-        self._h = H
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
+    def _derivative(self, G, dZ):
         np.multiply(self._h, self._h, out=dZ)
         np.subtract(1, dZ, out=dZ)
         dZ *= G
-        return dZ
 
 
 class Identity(Activation):
@@ -227,21 +220,14 @@ class Softmax(Activation):
         inner = T.MatMul(T.ElementwiseProduct(G, H), T.Ones((Z.shape[-1], 1)))
         return T.Apply("softmax", (Z,)), T.ElementwiseProduct(H, T.Sub(G, inner))
 
-    def _forward(self, Z):
-        S = self._out(Z.shape)
+    def _function(self, Z, S):
         np.subtract(Z, Z.max(axis=1, keepdims=True), out=S)
         np.exp(S, out=S)
         S /= S.sum(axis=1, keepdims=True)
-        self._h = S
-        return S
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
+    def _derivative(self, G, dZ):
         S = self._h
-        dZ = self._dX(G.shape)
         np.multiply(G, S, out=dZ)
         inner = dZ.sum(axis=1, keepdims=True)
         np.subtract(G, inner, out=dZ)
         dZ *= S
-        return dZ
