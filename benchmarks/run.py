@@ -380,6 +380,13 @@ def markdown(result: dict) -> str:
             f"(`cr.Sequential`, NumPy included): {imp['import_and_engine'] * 1000:.0f} ms "
             "(fresh interpreters, median)."
         )
+    if "foreign_load" in result:
+        fl = result["foreign_load"]
+        extra.append(
+            f"Load from other processes during the kept measurements: median "
+            f"{fl['median']:.2f} cores, max {fl['max']:.2f} ({fl['over_0.15']} of "
+            f"{fl['measurements']} measurements above 0.15 cores after retries)."
+        )
     notes = "; ".join(f"{NETS[k].key} {v}" for k, v in NOTES.items())
     if any("busy" in row for row in result["table"].values()):
         extra.append(
@@ -397,8 +404,10 @@ def write_readme(result: dict, command: str) -> None:
     section = (
         "## Speed\n\n"
         f"Samples per second of one training step (forward, backward, Adam update), float32, "
-        f"{result['threads']} threads for every library (OpenBLAS and PyTorch), each library "
-        "in its own process, median over interleaved rounds. Measured with "
+        f"each library in its own process started with {result['threads']} threads (OpenBLAS "
+        "and PyTorch); chainrule then picks 1 or 2 BLAS threads by timing its steps, as "
+        "`fit` does (`chainrule.threads`). Median over interleaved rounds, the rounds' load "
+        "from other processes below the table. Measured with "
         f"`{command}` on {result['machine']} (NumPy {result['versions']['numpy']}, "
         f"PyTorch {result['versions'].get('torch', '-')}, scikit-learn "
         f"{result['versions'].get('sklearn', '-')}), with other jobs sharing the machine, so "
