@@ -44,8 +44,8 @@ def prepare(ckpt: Any, X: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.targets import accuracy, targets_for
     from chainrule.data import load
+    from chainrule.specs import accuracy, targets_for
     from chainrule.train import loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)
