@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "predict",
     "graph",
     "explore",
+    "check",
 )
 
 

@@ -31,7 +31,7 @@ from chainrule.losses import L2
 from chainrule.progress import EpochProgress
 from chainrule.threads import ThreadChooser, for_setting
 from chainrule.train.callbacks import Callback
-from chainrule.train.guard import check_weights, diverged
+from chainrule.train.guard import check_growth, check_weights, diverged
 from chainrule.train.history import History
 from chainrule.train.interrupt import InterruptFlag, interrupted
 from chainrule.train.metrics import check_data, classifier_kind, count_correct, loss_and_accuracy
@@ -147,8 +147,10 @@ def fit(
             logs = _end_epoch(run, plan)
             for cb in plan.callbacks:
                 cb.on_epoch_end(run, logs)
-            if flag.flag:
+            if flag.flag and run.epoch < epochs and not run.stop_training:
                 raise interrupted(run, interrupt_checkpoint)
+        if flag.flag:
+            run.note("Ctrl-C came after the last step: the run is complete")
         run.history.stopped_early = run.stop_training and run.epoch < epochs
         for cb in plan.callbacks:
             cb.on_train_end(run)
@@ -221,6 +223,7 @@ def _train_epoch(
             value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
         if not math.isfinite(value):
             raise diverged(run, xb, value)
+        check_growth(run, value)
         part["loss_sum"] += value * xb.shape[0]
         part["examples"] += xb.shape[0]
         if plan.kind is not None:
@@ -232,7 +235,7 @@ def _train_epoch(
         run.progress.advance()
         for cb in plan.callbacks:
             cb.on_batch_end(run, value)
-        if flag.flag:
+        if flag.flag and start + size < run.n_train:  # after the last step the epoch ends
             raise interrupted(run, interrupt_checkpoint)
 
 

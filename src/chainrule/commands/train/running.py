@@ -15,7 +15,7 @@ from chainrule.atomic import atomic_write
 from chainrule.commands.output import emit
 from chainrule.commands.train.building import build_schedule, run_directory
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
-from chainrule.errors import ConfigError
+from chainrule.errors import ChainruleError, ConfigError
 from chainrule.specs import accuracy, build_loss, parse_layers, targets_for
 
 __all__ = ["CHECKPOINT_NAME", "run"]
@@ -76,8 +76,13 @@ def run(args: argparse.Namespace) -> int:
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["train_seconds"] = round(train_seconds, 3)
     history_path = out_dir / "history.json"
-    _write_json(history_path, {**result, "settings": metadata["settings"], **history.to_dict()})
-    result["files"]["history"] = str(history_path)
+    try:
+        _write_json(history_path, {**result, "settings": metadata["settings"], **history.to_dict()})
+        result["files"]["history"] = str(history_path)
+    except OSError as err:
+        result["warnings"].append(f"could not write {history_path}: {err}")
+    for warning in result["warnings"]:
+        print(f"chainrule train: warning: {warning}", file=sys.stderr)
 
     def render() -> None:
         files = ", ".join(Path(p).name for p in result["files"].values())
@@ -214,17 +219,32 @@ def _metadata(settings: Mapping[str, Any], data: _Data) -> dict[str, Any]:
     }
 
 
-def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Path) -> dict:
-    """Test accuracy, the pictures of the run and the JSON result (without timings)."""
+def _pictures(model: Any, history: Any, ds: Any, out_dir: Path) -> tuple[dict, list[str]]:
+    """Draw the run's pictures; one that cannot be written (a full disk) is a warning,
+    not a failure of the training that is already saved."""
     from chainrule import plot
 
-    ds = data.ds
-    files = {"checkpoint": str(ckpt_path)}
-    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=model.describe())
-    files["learning_curves"] = str(curves)
+    jobs = {
+        "learning_curves": lambda: plot.learning_curves(
+            history, out_dir / "learning_curves.png", title=model.describe()
+        )
+    }
     if ds.image_shape is not None:
         W1 = dict(model.named_parameters())["W1"].value
-        files["weights"] = str(plot.weight_grid(W1, ds.image_shape, out_dir / "weights.png"))
+        jobs["weights"] = lambda: plot.weight_grid(W1, ds.image_shape, out_dir / "weights.png")
+    files, warnings = {}, []
+    for name, draw in jobs.items():
+        try:
+            files[name] = str(draw())
+        except (OSError, ChainruleError) as err:
+            warnings.append(f"could not write {out_dir / (name + '.png')}: {err}")
+    return files, warnings
+
+
+def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Path) -> dict:
+    """Test accuracy, the pictures of the run and the JSON result (without timings)."""
+    ds = data.ds
+    pictures, warnings = _pictures(model, history, ds, out_dir)
     return {
         "ok": True,
         "data": ds.name,
@@ -234,10 +254,11 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
         "n_test": int(ds.y_test.shape[0]),
         "final": {k: v[-1] for k, v in history.history.items() if v},
         "notes": history.notes,
+        "warnings": warnings,
         "seconds": None,
         "train_seconds": None,
         "out": str(out_dir),
-        "files": files,
+        "files": {"checkpoint": str(ckpt_path), **pictures},
     }
 
 
