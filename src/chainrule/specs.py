@@ -1,5 +1,6 @@
 """Networks, losses and targets from the short names that the command line and the explorer
-take: a ``--layers`` string, a loss name, the targets a loss wants.
+take: a ``--layers`` string, a loss name, the targets a loss wants. (Accuracy is
+:func:`chainrule.train.accuracy`, the one ``fit`` reports.)
 
 >>> [layer["type"] for layer in parse_layers("32-relu-10", 64, 10)]
 ['Linear', 'ReLU', 'Linear']
@@ -14,7 +15,7 @@ from typing import Any
 from chainrule.errors import ConfigError
 from chainrule.suggest import did_you_mean
 
-__all__ = ["LOSSES", "accuracy", "activation_names", "build_loss", "parse_layers", "targets_for"]
+__all__ = ["LOSSES", "activation_names", "build_loss", "parse_layers", "targets_for"]
 
 #: Loss names of ``--loss`` and of the explorer, and their classes.
 LOSSES = {
@@ -88,11 +89,3 @@ def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
     from chainrule.data import one_hot
 
     return one_hot(y, n_classes)
-
-
-def accuracy(model: Any, X: Any, y: Any) -> float:
-    """Share of rows whose largest output is at the true label."""
-    out = model.predict(X, batch_size=4096)
-    if out.shape[1] == 1:
-        return float(((out[:, 0] > 0) == (y == 1)).mean())
-    return float((out.argmax(axis=1) == y).mean())

@@ -47,6 +47,10 @@ class Loss:
     def spec(self) -> dict[str, Any]:
         return {"type": self.kind, "reduction": self.reduction}
 
+    def __repr__(self) -> str:
+        """``HalfSquaredError(reduction='mean')``: the class and its settings."""
+        return spec_repr(self.spec())
+
     def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
 
@@ -134,3 +138,9 @@ class Loss:
         them, so the full pass over ``y`` runs only then (not on every training step)."""
         if not math.isfinite(value) and not np.isfinite(y).all():
             raise DataError(f"{self.kind}: targets contain NaN or Inf")
+
+
+def spec_repr(spec: dict[str, Any]) -> str:
+    """``Type(key=value, ...)`` from a spec dict: the repr of losses and penalties."""
+    args = ", ".join(f"{k}={v!r}" for k, v in spec.items() if k != "type")
+    return f"{spec['type']}({args})"

@@ -11,6 +11,7 @@ from chainrule.buffers import reusable
 from chainrule.errors import ConfigError
 from chainrule.expr import tree as T
 from chainrule.formulas import Formulas, Names
+from chainrule.losses.base import spec_repr
 
 __all__ = ["L2"]
 
@@ -92,3 +93,7 @@ class L2:
         grad = lam if self.half else T.Scale(T.Constant(2), lam)
         backward = {role: T.Scale(grad, names.row(role)) for role in weights}
         return names.formulas(T.Scale(factor, total), backward, out="loss")
+
+    def __repr__(self) -> str:
+        """``L2(lam=0.001, half=False)``."""
+        return spec_repr(self.spec())
