@@ -23,15 +23,19 @@ function paramsOfColumn(net, k) {
   return { W: ps.find((p) => p.name[0] === "W"), b: ps.find((p) => p.name[0] === "b") };
 }
 
+// Two stacked SVG layers, edges behind and units in front: a change of the units' numbers
+// then repaints only the front layer, not thousands of edges.
 function drawNetwork() {
-  const svg = $("net");
+  const box = $("net");
   const net = S.state.network;
-  svg.replaceChildren();
-  svg.setAttribute("viewBox", `0 0 ${VIEW.w} ${VIEW.h}`);
-  svgEl("rect", { width: VIEW.w, height: VIEW.h, fill: "#ffffff" }, svg);
+  const viewBox = `0 0 ${VIEW.w} ${VIEW.h}`;
+  box.replaceChildren();
+  const back = svgEl("svg", { class: "layer edges-layer", viewBox }, box);
+  const svg = svgEl("svg", { class: "layer units-layer", viewBox }, box);
+  svgEl("rect", { width: VIEW.w, height: VIEW.h, fill: "#ffffff" }, back);
   const pos = unitPositions(net);
   S.pos = pos;
-  const edges = svgEl("g", { class: "edges" }, svg);
+  const edges = svgEl("g", { class: "edges" }, back);
   const nEdges = net.parameters.filter((p) => p.name[0] === "W").reduce((s, p) => s + p.shape[0] * p.shape[1], 0);
   S.weightLabels = nEdges <= 40;
   // Thousands of edges: paint them without anti-aliasing, which keeps a redraw quick.
@@ -69,7 +73,7 @@ function drawNetwork() {
     });
   });
   S.edges = {};
-  for (const e of svg.querySelectorAll("line.edge")) (S.edges[e.dataset.param] ||= []).push(e);
+  for (const e of back.querySelectorAll("line.edge")) (S.edges[e.dataset.param] ||= []).push(e);
   restyle(Object.keys(S.edges));
   updatePicture();
 }

@@ -2,6 +2,7 @@
 "use strict";
 
 async function loadSteps() {
+  document.body.dataset.steps = "loading";  // tests and benchmarks wait for "ready"
   try {
     S.derivation = await api("derivation", mathChoice());
   } catch (err) {
@@ -11,6 +12,7 @@ async function loadSteps() {
   if (S.step >= S.steps.length) S.step = S.steps.length - 1;
   highlightStep();
   showSelected();
+  document.body.dataset.steps = "ready";
 }
 
 function highlightStep() {

@@ -69,7 +69,11 @@ async function exportDerivation(format) {
 }
 
 function exportPicture() {
-  const svg = $("net").cloneNode(true);
+  // One SVG from the two layers: the edges, then the units over them.
+  const [back, front] = $("net").querySelectorAll("svg.layer");
+  const svg = back.cloneNode(true);
+  for (const child of front.children) svg.appendChild(child.cloneNode(true));
+  svg.removeAttribute("class");
   svg.setAttribute("xmlns", SVGNS);
   svg.setAttribute("width", VIEW.w); svg.setAttribute("height", VIEW.h);
   for (const t of svg.querySelectorAll("text")) t.setAttribute("font-family", "DejaVu Sans, sans-serif");
