@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
 from chainrule.expr.parse import parse
-from chainrule.expr.symbols import canonical
+from chainrule.expr.symbols import SymbolTable, canonical
 
 __all__ = ["ReadError", "read_answer"]
 
@@ -41,19 +42,35 @@ def read_answer(
     text: object, symbols: dict[str, Any], functions: dict[str, str | None] | None = None
 ) -> T.Expr | ReadError:
     """The tree of ``text``, or a :class:`ReadError` saying why it does not read."""
+    table = symbol_table(symbols, functions)
     try:
-        tree = parse(text, symbols, functions=functions)  # type: ignore[arg-type]
+        tree = parse(text, table)  # type: ignore[arg-type]
     except ExpressionError as err:
         shorthand = _expand_shorthand(text) if isinstance(text, str) else None
         if shorthand is None or shorthand == text:
             return classify(err, symbols)
         try:
-            tree = parse(shorthand, symbols, functions=functions)
+            tree = parse(shorthand, table)
         except (ExpressionError, RecursionError):
             return classify(err, symbols)
     except RecursionError:
         return ReadError("parse_error", "The formula nests too deeply to read.", _SIMPLER)
     return resolve_entries(tree, symbols, functions)
+
+
+def symbol_table(symbols: dict[str, Any], functions: dict[str, str | None] | None) -> Any:
+    """The parser's table of ``symbols``, built once per distinct table (a batch reads
+    thousands of answers in the same names)."""
+    try:
+        key = (tuple(symbols.items()), tuple((functions or {}).items()))
+        return _table(key)
+    except TypeError:  # an unhashable shape: build it for this answer
+        return SymbolTable(symbols, functions)
+
+
+@lru_cache(maxsize=64)
+def _table(key: tuple[tuple[Any, ...], tuple[Any, ...]]) -> SymbolTable:
+    return SymbolTable(dict(key[0]), dict(key[1]) or None)
 
 
 _PARTIAL_SUB = re.compile(
@@ -81,6 +98,11 @@ def resolve_entries(tree: T.Expr, symbols: dict[str, Any], functions: Any = None
     from chainrule.check.trees import rebuild
 
     known = {canonical(k): k for k in symbols}
+    if not any(
+        isinstance(n, T.Symbol) and canonical(n.name) not in known and "\\partial" in n.name
+        for n in tree.walk()
+    ):
+        return tree  # no entry of a gradient: nothing to rebuild
 
     def visit(node: T.Expr) -> T.Expr | None:
         if not isinstance(node, T.Symbol) or canonical(node.name) in known:
@@ -89,7 +111,7 @@ def resolve_entries(tree: T.Expr, symbols: dict[str, Any], functions: Any = None
         if m is None:
             return None
         try:
-            entry = parse(m.group(2), symbols, functions=functions)
+            entry = parse(m.group(2), symbol_table(symbols, functions))
         except ExpressionError:
             return None
         if not (isinstance(entry, T.Index) and isinstance(entry.operand, T.Symbol)):

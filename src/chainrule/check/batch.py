@@ -21,6 +21,7 @@ from typing import Any
 
 from chainrule.check.problem import Problem
 from chainrule.check.result import Result
+from chainrule.errors import ChainruleError
 
 __all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "load_problem"]
 
@@ -96,12 +97,17 @@ class _Slot:
 
 def _warm(problem: Problem) -> None:
     """Build what every worker needs once, before the workers fork: the parse tables of
-    both syntaxes, the reference's values and the mutations' values."""
+    both syntaxes, the lexers of the states the reference passes through (Lark builds
+    them on first use), the reference's values and the mutations' values."""
     from chainrule.expr.parse import parse
 
     parse("x", {"x": ()}, syntax="latex")
     parse("x", {"x": ()}, syntax="numpy")
     problem.grader.candidates  # noqa: B018 - computed for its cache
+    try:
+        problem.grade(problem.reference_latex())
+    except ChainruleError:  # pragma: no cover - a problem without a formula reference
+        pass
 
 
 def _context() -> Any:

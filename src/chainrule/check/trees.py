@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from fractions import Fraction
+from functools import cache
 
 from chainrule.expr import tree as T
 
@@ -35,8 +36,8 @@ def rebuild(tree: T.Expr, change: Callable[[T.Expr], T.Expr | None]) -> T.Expr:
         return new
     updates = {}
     changed = False
-    for f in dataclasses.fields(tree):  # type: ignore[arg-type]
-        value = getattr(tree, f.name)
+    for name in _field_names(type(tree)):
+        value = getattr(tree, name)
         if isinstance(value, T.Expr):
             out = rebuild(value, change)
         elif isinstance(value, tuple) and any(_holds_expr(v) for v in value):
@@ -45,10 +46,15 @@ def rebuild(tree: T.Expr, change: Callable[[T.Expr], T.Expr | None]) -> T.Expr:
             continue
         if out is not value:
             changed = True
-            updates[f.name] = out
+            updates[name] = out
     if not changed:
         return tree
     return dataclasses.replace(tree, **updates)  # type: ignore[type-var]
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 def _holds_expr(v: object) -> bool:

@@ -84,11 +84,25 @@ _to_fraction = np.frompyfunc(
 )
 
 
+_LAST: list[tuple[Any, dict[str, T.Symbol]]] = [(None, {})]  # the last tree and its symbols
+
+
+def _symbols_of(expr: T.Expr) -> dict[str, T.Symbol]:
+    """The symbols of ``expr`` by name; the same tree is often evaluated on several
+    instances in a row, so the last tree's walk is kept (by identity: trees are frozen;
+    one tuple read and written whole, so threads never see a tree with another's names)."""
+    last = _LAST[0]
+    if last[0] is not expr:
+        last = (expr, {n.name: n for n in expr.walk() if isinstance(n, T.Symbol)})
+        _LAST[0] = last
+    return last[1]
+
+
 class _Evaluator:
     def __init__(self, expr: T.Expr, values: Mapping[str, Any]) -> None:
         self.expr = expr
         self.values = values
-        self.symbols = {n.name: n for n in expr.walk() if isinstance(n, T.Symbol)}
+        self.symbols = _symbols_of(expr)
         missing = sorted(set(self.symbols) - set(values))
         if missing:
             raise ExpressionError(

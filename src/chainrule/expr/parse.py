@@ -19,7 +19,7 @@ _SYNTAXES = ("auto", "latex", "numpy")
 
 def parse(
     text: str,
-    symbols: Mapping[str, object],
+    symbols: Mapping[str, object] | SymbolTable,
     syntax: str = "auto",
     *,
     functions: Mapping[str, str | None] | None = None,
@@ -35,6 +35,8 @@ def parse(
         Each name as the problem writes it (``"W_3"``, ``"W^{(3)}"``, ``"\\delta"``) to its
         shape: a tuple of ints and dimension names such as ``("n", 3)``, ``()`` for scalars.
         Dimension names may also appear in the formula as numbers (``\\frac{1}{n}``).
+        A :class:`~chainrule.expr.symbols.SymbolTable` built once may stand for the
+        mapping (and its functions) when many texts are read in the same names.
     syntax : {"auto", "latex", "numpy"}
         ``"auto"`` reads text with a backslash, brace or caret as LaTeX; otherwise it tries
         NumPy style first and LaTeX second, and reports the error that got further.
@@ -66,7 +68,12 @@ def parse(
     check_text(text)
     if syntax not in _SYNTAXES:
         raise ExpressionError(f"syntax must be one of {_SYNTAXES}, got {syntax!r}")
-    table = SymbolTable(symbols, functions)
+    if isinstance(symbols, SymbolTable):  # built once by a caller that parses many texts
+        if functions is not None:
+            raise ExpressionError("give functions to the SymbolTable, not with it")
+        table = symbols
+    else:
+        table = SymbolTable(symbols, functions)
     if syntax == "latex" or (syntax == "auto" and _LATEX_HINT.search(text)):
         return _build(text, table, "latex")
     if syntax == "numpy":
