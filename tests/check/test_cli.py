@@ -94,3 +94,25 @@ def test_a_slow_or_crashing_answer_does_not_stop_the_batch(monkeypatch) -> None:
     assert time.monotonic() - start < 20
     assert [r.code for r in results] == ["correct", "parse_error", "parse_error", "sign", "correct"]
     assert "longer than 2 s" in results[1].message and "stopped" in results[2].message
+
+
+def test_json_array_answers_and_gradescope_checked_first(tmp_path, capsys) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps([{"id": "ada", "answer": RIGHT}, {"id": "bo", "answer": "x"}]))
+    assert main(["check", "seed001-q1.11", "--answers", str(answers), "--json"]) == 3
+    payload = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["code"]) for r in payload["results"]] == [
+        ("ada", "correct"),
+        ("bo", "shape_mismatch"),
+    ]
+    answers.write_text('[{"id": "ada", "answer": 1}]')
+    assert main(["check", "seed001-q1.11", "--answers", str(answers)]) == 4
+    assert "item 1: the answer must be a string" in capsys.readouterr().err
+    # a destination that cannot be written is refused before any answer is graded
+    assert main(["check", "seed001-q1.11", "--answer", RIGHT, "--gradescope", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    target = str(blocked / "results.json")
+    assert main(["check", "seed001-q1.11", "--answer", RIGHT, "--gradescope", target]) == 2
+    assert "--gradescope" in capsys.readouterr().err

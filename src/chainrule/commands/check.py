@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
     if not 0 < args.time_limit <= 600:
         raise ConfigError(f"--time-limit must be in (0, 600] seconds, got {args.time_limit}")
+    if args.gradescope:
+        _check_gradescope(args.gradescope)  # before a long batch, not after it
     problem = _problem(args.problem)
     single = args.answer is not None
     rows = [("answer", args.answer)] if single else read_answers(args.answers)
@@ -76,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
         write_gradescope(args.gradescope, problem, rows, results)
     _report(args, problem, rows, results)
     return EXIT_OK if all(r.correct for r in results) else CheckFailedError.exit_code
+
+
+def _check_gradescope(out: str) -> None:
+    from chainrule.commands.runs import check_run_folder
+
+    path = Path(out)
+    if path.is_dir():
+        raise ConfigError(f"--gradescope {out}: is a folder; give the file to write")
+    check_run_folder(path.parent, "--gradescope")
 
 
 def _problem(spec: str):
@@ -163,6 +174,17 @@ def _csv(text: str, p: Path) -> list[tuple[str, str]]:
 
 
 def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
+    """JSON Lines, or (a ``.json`` file that starts with ``[``) one array of objects."""
+    if p.suffix == ".json" and text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise DataError(
+                f"{p}, line {err.lineno}: not JSON: {err.msg} at column {err.colno}"
+            ) from None
+        if not isinstance(items, list):  # pragma: no cover - "[" opens a list
+            raise DataError(f"{p}: expected an array of objects")
+        return [_row(item, p, f"item {k}") for k, item in enumerate(items, start=1)]
     rows = []
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -173,18 +195,22 @@ def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
             raise DataError(
                 f"{p}, line {line}: not JSON: {err.msg} at column {err.colno}"
             ) from None
-        if not isinstance(item, dict):
-            raise DataError(f"{p}, line {line}: expected an object with an id and an answer")
-        sid, ans = (
-            _pick(list(item), _ID_COLUMNS, p, "student id"),
-            _pick(list(item), _ANSWER_COLUMNS, p, "answer"),
-        )
-        if not isinstance(item[ans], str):
-            raise DataError(
-                f"{p}, line {line}: the answer must be a string, got {type(item[ans]).__name__}"
-            )
-        rows.append((str(item[sid]), item[ans]))
+        rows.append(_row(item, p, f"line {line}"))
     return rows
+
+
+def _row(item: Any, p: Path, where: str) -> tuple[str, str]:
+    if not isinstance(item, dict):
+        raise DataError(f"{p}, {where}: expected an object with an id and an answer")
+    sid, ans = (
+        _pick(list(item), _ID_COLUMNS, p, "student id"),
+        _pick(list(item), _ANSWER_COLUMNS, p, "answer"),
+    )
+    if not isinstance(item[ans], str):
+        raise DataError(
+            f"{p}, {where}: the answer must be a string, got {type(item[ans]).__name__}"
+        )
+    return str(item[sid]), item[ans]
 
 
 def write_gradescope(out: str, problem, rows, results) -> None:
