@@ -49,10 +49,15 @@ def _items(text: str) -> list[Item]:
             stack[-1].append(group)
         else:
             stack[-1].append(tok)
-    while len(stack) > 1:
-        group = stack.pop()
-        stack[-1].extend(["{", *group])
-    return stack[0]
+    if len(stack) == 1:
+        return stack[0]
+    # Unclosed braces stay tokens; joined in one pass (linear even for 2,000 of them).
+    flat: list[Item] = []
+    for level, group in enumerate(stack):
+        if level:
+            flat.append("{")
+        flat.extend(group)
+    return flat
 
 
 def _render(items: list[Item]) -> str:
@@ -210,9 +215,10 @@ class SymbolTable:
     def split_word(self, word: str) -> list[str]:
         """Split a run of letters into names: the longest known word first, else one letter."""
         pieces: list[str] = []
+        longest = max(map(len, self.words), default=1)
         i = 0
         while i < len(word):
-            for j in range(len(word), i, -1):
+            for j in range(min(len(word), i + longest), i, -1):
                 if word[i:j] in self.words or j == i + 1:
                     pieces.append(word[i:j])
                     i = j
