@@ -38,6 +38,7 @@ MAX_MATRIX_ENTRIES = 400  # entries of one matrix literal (at most 20 x 20, say)
 MAX_NUMBER_DIGITS = 30  # digits of one number, also written out in full (1e-5 is 0.00001)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NORM_BAR = re.compile(r"(\\left\s*|\\right\s*)?(\\\||\\[lr]?Vert(?![A-Za-z]))")
 
 _NAMES = {
@@ -92,6 +93,15 @@ def check_text(text: object) -> str:
     bad = _CONTROL.search(text)
     if bad:
         raise error_at(f"unexpected control character {bad.group()!r}", text, bad.start())
+    lone = _SURROGATE.search(text)
+    if lone:  # bytes that were not UTF-8, smuggled in by the file system's decoding
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ExpressionError(
+            f"the formula holds a byte that is not UTF-8 text at column {lone.start() + 1}",
+            text=shown,
+            line=1,
+            column=lone.start() + 1,
+        )
     if not text.strip():
         raise error_at("the formula is empty", text, len(text))
     return text

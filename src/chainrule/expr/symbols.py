@@ -194,7 +194,20 @@ class SymbolTable:
                 self.words.add(parts[0])
             self.dims.update(canonical(d) for d in checked if isinstance(d, str))
         self.extra_functions = {}
+        if self.functions is not None and not isinstance(self.functions, Mapping):
+            raise ExpressionError(
+                f"functions must map names to functions, got {type(self.functions).__name__}"
+            )
         for name, target in (self.functions or {}).items():
+            if not isinstance(name, str) or not name.strip() or len(name) > 200:
+                raise ExpressionError(
+                    f"a function name must be a short non-empty str, got {name!r}"
+                )
+            if target is not None and not isinstance(target, str):
+                raise ExpressionError(
+                    f"function {name!r} maps to {target!r}; expected the name of a function "
+                    f"({', '.join(sorted(FUNCTIONS))}) or None"
+                )
             if target is not None and target not in FUNCTIONS:
                 raise ExpressionError(
                     f"function {name!r} maps to {target!r}; expected one of "
