@@ -55,11 +55,8 @@ def profile(net, data, weights, worker, wait_for_quiet, repeat, np) -> None:
     n = max(20, repeat if net.batch > 1 else repeat * 20)
     step = worker.build_chainrule(net, weights(net), X, y)
     bound = worker.build_bound(net, weights(net), X, y)
-    # reach into the closure for the parts
-    names, cells = step.__code__.co_freevars, step.__closure__
-    parts = {k: c.cell_contents for k, c in zip(names, cells, strict=True)}
-    model, loss, opt, reg = parts["model"], parts["loss"], parts["opt"], parts["reg"]
-    no_opt = _without_optimizer(step)
+    model, loss, opt, reg = step.model, step.loss, step.optimizer, step.reg
+    no_opt = step.with_optimizer(_NoStep())
     # the three whole-step variants in alternating blocks, so that noise hits all three
     wholes, no_opts, gemms = [], [], []
     for _ in range(5):
@@ -85,9 +82,11 @@ def profile(net, data, weights, worker, wait_for_quiet, repeat, np) -> None:
         rows.append((f"backward {layer.label}", back))
         g = layer.backward(g, input_grad=i > 0)
     if reg is not None:
+        # the L2 gradient is added inside the optimizer's update (train_step folds it)
         rows.append(("L2 forward", q(lambda: reg.forward(model), n)))
-        rows.append(("L2 backward", q(lambda: reg.backward(model), n)))
-    rows.append(("Adam step", q(opt.step, n)))
+        rows.append(("Adam step, L2 folded in", q(lambda: opt.step(penalty=reg), n)))
+    else:
+        rows.append(("Adam step", q(opt.step, n)))
     total = sum(t for _, t in rows)
     print(f"\n{net.title}, batch {net.batch} (microseconds, 20th percentile)")
     for name, t in rows:
@@ -99,21 +98,12 @@ def profile(net, data, weights, worker, wait_for_quiet, repeat, np) -> None:
     print(f"  engine beyond the products {fwd_bwd - gemm:.1f}, optimizer {whole - fwd_bwd:.1f}")
 
 
-def _without_optimizer(step):
-    """The same step with ``opt.step`` replaced by nothing."""
-    import types
+class _NoStep:
+    """An optimizer that updates nothing: the step without its update (not a chainrule
+    Optimizer, so train_step adds the L2 gradient to .grad as a separate pass)."""
 
-    class NoStep:
-        def step(self):
-            pass
-
-    cells = [c.cell_contents for c in step.__closure__]
-    names = step.__code__.co_freevars
-    new_cells = tuple(
-        types.CellType(NoStep() if name == "opt" else value)
-        for name, value in zip(names, cells, strict=True)
-    )
-    return types.FunctionType(step.__code__, step.__globals__, "no_opt", None, new_cells)
+    def step(self):
+        pass
 
 
 if __name__ == "__main__":

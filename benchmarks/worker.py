@@ -55,23 +55,42 @@ def build_chainrule(net, W, X, y):
     reg = cr.L2(net.l2) if net.l2 else None
     opt = cr.Adam(model, lr=_lr())
     X = model.check_input(X)  # the whole data set is validated once, as fit() does
-    batches = _batches(net, X, y)
-    it = _cycle(batches)
+    return ChainruleStep(model, loss, opt, reg, _batches(net, X, y))
 
-    def step():
-        # fit()'s training step: forward, loss, backward without the input gradient,
-        # the L2 term, the Adam update
-        xb, yb = next(it)
-        out = model.forward(xb, check=False)
-        value = loss.forward(out, yb)
-        model.backward(loss.backward(), input_grad=False)
-        if reg is not None:
-            value += reg.forward(model)
-            reg.backward(model)
-        opt.step()
+
+class ChainruleStep:
+    """fit()'s training step, ``chainrule.train_step``, on the benchmark's batches in turn.
+
+    ``model``, ``loss``, ``optimizer`` and ``reg`` (an ``L2`` or None) are public so that
+    ``parts.py`` can time each part, and :meth:`with_optimizer` gives the same step with
+    another optimizer."""
+
+    def __init__(self, model, loss, optimizer, reg, batches):
+        import chainrule as cr
+        from chainrule.threads import ThreadChooser
+
+        self.model, self.loss, self.optimizer, self.reg = model, loss, optimizer, reg
+        self.batches = batches
+        self._it = _cycle(batches)
+        self._train_step = cr.train_step
+        # fit()'s choice of the BLAS thread count, kept for the life of the worker
+        self.threads = ThreadChooser().__enter__()
+
+    def with_optimizer(self, optimizer):
+        return ChainruleStep(self.model, self.loss, optimizer, self.reg, self.batches)
+
+    def prepare(self):
+        """Before a timing: this network's thread count (another network's chooser may
+        have set its own)."""
+        self.threads.claim()
+
+    def __call__(self):
+        xb, yb = next(self._it)
+        l2 = 0.0 if self.reg is None else self.reg
+        self.threads.begin()
+        value = self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
+        self.threads.end()
         return value
-
-    return step
 
 
 def build_torch(net, W, X, y):
@@ -294,6 +313,8 @@ def main() -> None:
             answer({"threads": thread_info(impl), "versions": versions(impl)})
             continue
         step = steps[cmd["net"]]
+        if hasattr(step, "prepare"):
+            step.prepare()
         if step is None:
             answer({"times": "skip"})
             continue
@@ -304,7 +325,10 @@ def main() -> None:
             t0 = clock()
             step()
             times.append(clock() - t0)
-        answer({"times": times})
+        reply = {"times": times}
+        if hasattr(step, "threads"):
+            reply["blas_threads"] = step.threads.choice
+        answer(reply)
 
 
 if __name__ == "__main__":

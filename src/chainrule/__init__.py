@@ -60,10 +60,25 @@ _LAZY_ATTRS: dict[str, str] = {
     "AdamW": "chainrule.optim",
     "fit": "chainrule.train",
     "History": "chainrule.train",
+    "train_step": "chainrule.train",
     "save": "chainrule.checkpoint",
     "load": "chainrule.checkpoint",
+    # explaining
+    "derive": "chainrule.derivation",
 }
-_LAZY_MODULES = ("zoo", "expr", "scalar", "rbm", "data", "plot", "optim", "train", "checkpoint")
+_LAZY_MODULES = (
+    "zoo",
+    "expr",
+    "derivation",
+    "check",
+    "scalar",
+    "rbm",
+    "data",
+    "plot",
+    "optim",
+    "train",
+    "checkpoint",
+)
 
 __all__ = [
     "ChainruleError",

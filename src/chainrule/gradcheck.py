@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ConfigError
-from chainrule.layers import Activation
 from chainrule.losses import L2, Loss
 
 __all__ = ["GradcheckReport", "ParameterCheck", "gradcheck"]
@@ -68,7 +67,7 @@ class GradcheckReport:
     checks: list[ParameterCheck]
     tol: float
     mode: str
-    eps: float
+    eps: float  # the finite-difference step h
     stencil: int
     loss_value: float
     notes: list[str] = field(default_factory=list)
@@ -158,7 +157,7 @@ def gradcheck(
     l2 : L2 or float, optional
         A weight penalty; its gradient is checked as a separate part.
     eps : float
-        The step ``h``.
+        The finite-difference step ``h``.
     tol : float
         Largest relative error that passes.
     mode : {"auto", "full", "directions"}
@@ -175,22 +174,57 @@ def gradcheck(
     -------
     GradcheckReport
     """
-    if mode not in ("auto", "full", "directions"):
-        raise ConfigError(f"gradcheck: mode must be 'auto', 'full' or 'directions', got {mode!r}")
-    if stencil not in (2, 4):
-        raise ConfigError(f"gradcheck: stencil must be 2 or 4, got {stencil!r}")
-    if not (0 < eps < 1):
-        raise ConfigError(f"gradcheck: eps must be in (0, 1), got {eps!r}")
+    _check_arguments(mode, stencil, eps)
     reg = L2(l2) if isinstance(l2, (int, float)) else l2
-
     m = model.astype(np.float64)
     X = m.check_input(X)
     params = dict(m.named_parameters())
     if mode == "auto":
         total = sum(p.value.size for p in params.values())
         mode = "full" if total <= FULL_CHECK_LIMIT else "directions"
+    value, dX, analytic, analytic_l2 = _analytic_gradients(m, loss, X, y, reg, check_input)
 
-    # Analytic gradients of the data loss, then of the penalty alone.
+    def data_loss() -> float:
+        return loss.forward(m.forward(X, check=False), y)
+
+    probing = _Probing(
+        eps, stencil, mode, n_directions, tol, np.random.default_rng(seed), lambda: _sides(m)
+    )
+    targets = [
+        _Target(name, "data", p.value, analytic[name], data_loss) for name, p in params.items()
+    ]
+    if check_input:
+        targets.append(_Target("X", "input", X, dX, data_loss))
+    if reg is not None:
+        penalty = lambda: reg.forward(m)  # noqa: E731
+        targets += [
+            _Target(name, "l2", params[name].value, grad, penalty, watch_kinks=False)
+            for name, grad in analytic_l2.items()
+        ]
+    checks = [_check_one(target, probing) for target in targets]
+    notes = []
+    if any(c.n_kinks for c in checks):
+        notes.append(
+            "Probes that moved a ReLU input across 0 were skipped (its derivative jumps there)."
+        )
+    return GradcheckReport(checks, tol, mode, eps, stencil, value, notes)
+
+
+def _check_arguments(mode: str, stencil: int, eps: float) -> None:
+    if mode not in ("auto", "full", "directions"):
+        raise ConfigError(f"gradcheck: mode must be 'auto', 'full' or 'directions', got {mode!r}")
+    if stencil not in (2, 4):
+        raise ConfigError(f"gradcheck: stencil must be 2 or 4, got {stencil!r}")
+    if not (0 < eps < 1):
+        raise ConfigError(
+            f"gradcheck: eps (the finite-difference step) must be in (0, 1), got {eps!r}"
+        )
+
+
+def _analytic_gradients(m, loss: Loss, X: np.ndarray, y: Any, reg: L2 | None, check_input: bool):
+    """The loss, ``dL/dX`` (or None), the data loss's gradient of every parameter and the
+    penalty's alone of every weight, each a copy."""
+    params = dict(m.named_parameters())
     value = loss.forward(m.forward(X, check=False), y)
     dX = m.backward(loss.backward(), input_grad=check_input)
     analytic = {name: p.grad.copy() for name, p in params.items()}
@@ -200,81 +234,70 @@ def gradcheck(
             p.grad[...] = 0
         reg.backward(m)
         analytic_l2 = {name: params[name].grad.copy() for name in params if name.startswith("W")}
-
-    def data_loss() -> float:
-        return loss.forward(m.forward(X, check=False), y)
-
-    def kink_pattern() -> list[np.ndarray]:
-        return [
-            layer._z > 0 for layer in m.layers if isinstance(layer, Activation) and layer.has_kink
-        ]
-
-    def probe(target: np.ndarray, direction_or_index, f: Callable[[], float], watch: bool):
-        return _difference(
-            target, direction_or_index, f, eps, stencil, kink_pattern if watch else None
-        )
-
-    rng = np.random.default_rng(seed)
-    checks: list[ParameterCheck] = []
-    targets = [(name, p.value, analytic[name], "data") for name, p in params.items()]
-    if check_input:
-        targets.append(("X", X, dX, "input"))
-    for name, array, grad, part in targets:
-        checks.append(
-            _check_one(
-                name, part, array, grad, data_loss, probe, True, mode, n_directions, rng, tol
-            )
-        )
-    if reg is not None:
-        for name, grad in analytic_l2.items():
-            array = params[name].value
-            checks.append(
-                _check_one(
-                    name,
-                    "l2",
-                    array,
-                    grad,
-                    lambda: reg.forward(m),
-                    probe,
-                    False,
-                    mode,
-                    n_directions,
-                    rng,
-                    tol,
-                )
-            )
-    notes = []
-    if any(c.n_kinks for c in checks):
-        notes.append(
-            "Probes that moved a ReLU input across 0 were skipped (its derivative jumps there)."
-        )
-    return GradcheckReport(checks, tol, mode, eps, stencil, value, notes)
+    return value, dX, analytic, analytic_l2
 
 
-def _difference(array, where, f, eps, stencil, kink_pattern):
-    """Central difference of ``f`` along ``where`` (an index or a direction array) of
-    ``array``, changed in place and restored. Returns (value, crossed_a_kink)."""
-    offsets = (1.0, -1.0) if stencil == 2 else (2.0, 1.0, -1.0, -2.0)
-    weights = (0.5, -0.5) if stencil == 2 else (-1 / 12, 8 / 12, -8 / 12, 1 / 12)
+def _sides(model) -> list[np.ndarray]:
+    """Every layer's :meth:`~chainrule.layers.Layer.kink_sides` after the last forward."""
+    sides = (layer.kink_sides() for layer in model.layers)
+    return [side for side in sides if side is not None]
+
+
+@dataclass(frozen=True)
+class _Probing:
+    """How a gradient is probed: ``h`` the finite-difference step, the stencil, every entry
+    (``"full"``) or ``n_directions`` directions drawn from ``rng``, the tolerance, and
+    ``sides()`` the kink sides of the model after its last forward."""
+
+    h: float
+    stencil: int
+    mode: str
+    n_directions: int
+    tol: float
+    rng: np.random.Generator
+    sides: Callable[[], list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One gradient to check: ``array`` is probed in place, ``f()`` the function whose
+    gradient ``grad`` is; ``watch_kinks`` skips probes that cross a kink."""
+
+    name: str
+    part: str
+    array: np.ndarray
+    grad: np.ndarray
+    f: Callable[[], float]
+    watch_kinks: bool = True
+
+
+def _difference(target: _Target, where, probing: _Probing) -> tuple[float, bool]:
+    """Central difference of ``target.f`` along ``where`` (an index or a direction array)
+    of ``target.array``, changed in place and restored. Returns (value, crossed_a_kink)."""
+    array, h = target.array, probing.h
+    offsets = (1.0, -1.0) if probing.stencil == 2 else (2.0, 1.0, -1.0, -2.0)
+    weights = (0.5, -0.5) if probing.stencil == 2 else (-1 / 12, 8 / 12, -8 / 12, 1 / 12)
     is_index = isinstance(where, tuple)
     saved = array[where] if is_index else array.copy()
     values, patterns = [], []
     for k in offsets:
         if is_index:
-            array[where] = saved + k * eps
+            array[where] = saved + k * h
         else:
-            np.add(saved, (k * eps) * where, out=array)
-        values.append(f())
-        if kink_pattern is not None:
-            patterns.append(kink_pattern())
+            np.add(saved, (k * h) * where, out=array)
+        values.append(target.f())
+        if target.watch_kinks:
+            patterns.append(probing.sides())
     if is_index:
         array[where] = saved
     else:
         array[...] = saved
     crossed = any(
-        not np.array_equal(a, b) for pat in patterns[1:] for a, b in zip(patterns[0], pat, strict=True)
+        not np.array_equal(a, b)
+        for pat in patterns[1:]
+        for a, b in zip(patterns[0], pat, strict=True)
     )
-    return sum(w * v for w, v in zip(weights, values, strict=True)) / eps, crossed
+    return sum(w * v for w, v in zip(weights, values, strict=True)) / h, crossed
 
 
 def _directions(grad: np.ndarray, count: int, rng: np.random.Generator):
@@ -296,26 +319,30 @@ def _directions(grad: np.ndarray, count: int, rng: np.random.Generator):
         yield d
 
 
-def _check_one(name, part, array, grad, f, probe, watch, mode, n_directions, rng, tol):
+def _check_one(target: _Target, probing: _Probing) -> ParameterCheck:
+    """Probe ``target`` entry by entry or along directions; its relative error."""
     a_list, n_list, idx_list, kinks = [], [], [], 0
-    if mode == "full":
-        for idx in np.ndindex(array.shape):
-            numeric, crossed = probe(array, idx, f, watch)
-            if crossed:
-                kinks += 1
-                continue
-            a_list.append(grad[idx])
-            n_list.append(numeric)
-            idx_list.append(idx)
+    grad = target.grad
+    if probing.mode == "full":
+        probes = ((idx, lambda idx=idx: grad[idx]) for idx in np.ndindex(target.array.shape))
     else:
-        for d in _directions(grad, n_directions, rng):
-            numeric, crossed = probe(array, d, f, watch)
-            if crossed:
-                kinks += 1
-                continue
-            a_list.append(float(np.sum(grad * d)))
-            n_list.append(numeric)
-            idx_list.append(None)
+        probes = (
+            (d, lambda d=d: float(np.sum(grad * d)))
+            for d in _directions(grad, probing.n_directions, probing.rng)
+        )
+    for where, analytic in probes:
+        numeric, crossed = _difference(target, where, probing)
+        if crossed:
+            kinks += 1
+            continue
+        a_list.append(analytic())
+        n_list.append(numeric)
+        idx_list.append(where if probing.mode == "full" else None)
+    return _compare(target, a_list, n_list, idx_list, kinks, probing.tol)
+
+
+def _compare(target: _Target, a_list, n_list, idx_list, kinks: int, tol: float) -> ParameterCheck:
+    """The relative error of the analytic values ``a_list`` against ``n_list``."""
     a = np.asarray(a_list, dtype=np.float64)
     n = np.asarray(n_list, dtype=np.float64)
     diff = np.abs(a - n)
@@ -323,9 +350,9 @@ def _check_one(name, part, array, grad, f, probe, watch, mode, n_directions, rng
     rel = float(np.linalg.norm(a - n) / denom) if denom > 0 else 0.0
     worst = int(np.argmax(diff)) if diff.size else None
     return ParameterCheck(
-        name=name,
-        part=part,
-        shape=tuple(array.shape),
+        name=target.name,
+        part=target.part,
+        shape=tuple(target.array.shape),
         rel_error=rel,
         max_abs_error=float(diff.max()) if diff.size else 0.0,
         worst_index=None

@@ -32,6 +32,9 @@ import numpy as np
 
 from chainrule.buffers import reusable
 from chainrule.errors import ConfigError, DataError, ShapeError, StateError
+from chainrule.expr import tree as T
+from chainrule.expr.shapes import Dim
+from chainrule.formulas import Formulas, Names
 from chainrule.layers import stable_sigmoid
 
 __all__ = [
@@ -77,6 +80,33 @@ class Loss:
 
     def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
+
+    def formulas(self, names: Names) -> Formulas:
+        """The loss and ``dL/d out`` as :mod:`chainrule.expr` trees (roles ``out``,
+        ``target``, ``loss``, ``d_out``; see :mod:`chainrule.formulas`), from :meth:`trees`."""
+        f, y = names.row("out"), names.row("target")
+        forward, grad = self.trees(f, y, names.batch)
+        return names.formulas(forward, {"out": grad}, out="loss")
+
+    def trees(self, f: T.Expr, y: T.Expr, n: Dim) -> tuple[T.Expr, T.Expr]:
+        """Row-major ``(L, dL/df)`` for outputs ``f`` and targets ``y`` of ``n`` examples."""
+        raise ConfigError(f"{self.kind} gives no formulas, so it cannot be derived")
+
+    def _per(self, n: Dim, times: int = 1, numerator: int = 1) -> T.Expr | None:
+        """The factor ``numerator / (times n)`` of the mean (``n`` left out for a sum),
+        None for 1."""
+        count: T.Expr | None = None
+        if self.reduction == "mean" and n != 1:
+            count = T.Size(n) if isinstance(n, str) else T.Constant(n)
+        if times != 1:
+            count = T.Constant(times) if count is None else T.Scale(T.Constant(times), count)
+        if count is None:
+            return None if numerator == 1 else T.Constant(numerator)
+        return T.Div(T.Constant(numerator), count)
+
+    @staticmethod
+    def _scaled(factor: T.Expr | None, tree: T.Expr) -> T.Expr:
+        return tree if factor is None else T.Scale(factor, tree)
 
     def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """An uninitialised array, reused by later calls with the same shape and dtype."""
@@ -144,6 +174,11 @@ class HalfSquaredError(Loss):
 
     kind = "HalfSquaredError"
 
+    def trees(self, f, y, n):
+        diff = T.Sub(f, y)
+        value = self._scaled(self._per(n, 2), T.Power(T.Norm(diff), T.Constant(2)))
+        return value, self._scaled(self._per(n), diff)
+
     def _compute(self, out, y):
         return self._squared_error(out, y, 0.5 * self._scale(out.shape[0]))
 
@@ -165,6 +200,12 @@ class MeanSquaredError(Loss):
     def spec(self):
         return {**super().spec(), "per": self.per}
 
+    def trees(self, f, y, n):
+        diff = T.Sub(f, y)
+        d = f.shape[-1] if self.per == "element" and self.reduction == "mean" else 1
+        value = self._scaled(self._per(n, d), T.Power(T.Norm(diff), T.Constant(2)))
+        return value, self._scaled(self._per(n, d, numerator=2), diff)
+
     def _compute(self, out, y):
         scale = self._scale(out.shape[0])
         if self.per == "element" and self.reduction == "mean":
@@ -176,7 +217,8 @@ class BinaryCrossEntropy(Loss):
     r"""Binary cross-entropy, summed over outputs, averaged over the batch.
 
     From probabilities ``p`` in (0, 1): :math:`L = -\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`,
-    with ``p`` clipped to :math:`[\epsilon, 1-\epsilon]` so that no log is infinite; gradient
+    with ``p`` clipped to :math:`[\epsilon, 1-\epsilon]` (``eps``, the clip bound) so that no
+    log is infinite; gradient
     :math:`(p - y) / (p (1 - p) n)`. With ``from_logits=True`` the output is the logit
     :math:`z` and :math:`L = \frac1n\sum [\max(z,0) - z y + \ln(1 + e^{-|z|})]`, stable for
     any z, gradient :math:`(\sigma(z) - y)/n`. Labels ``y`` lie in [0, 1] (usually {0, 1}).
@@ -192,12 +234,27 @@ class BinaryCrossEntropy(Loss):
     ) -> None:
         super().__init__(reduction)
         if not (0 < eps < 0.5):
-            raise ConfigError(f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}")
+            raise ConfigError(
+                f"BinaryCrossEntropy: eps (the clip bound of p) must be in (0, 0.5), got {eps!r}"
+            )
         self.from_logits = bool(from_logits)
         self.eps = float(eps)
 
     def spec(self):
         return {**super().spec(), "from_logits": self.from_logits, "eps": self.eps}
+
+    def trees(self, f, y, n):
+        one, per = T.Constant(1), self._per(n)
+        if self.from_logits:
+            # ln(1 + e^z) - z y: the same value as the stable form the NumPy code uses
+            softplus = T.Apply("log", (T.Add(one, T.Apply("exp", (f,))),))
+            value = T.Sum(T.Sub(softplus, T.ElementwiseProduct(y, f)))
+            return self._scaled(per, value), self._scaled(per, T.Sub(T.Apply("sigmoid", (f,)), y))
+        log_p = T.ElementwiseProduct(y, T.Apply("log", (f,)))
+        log_q = T.ElementwiseProduct(T.Sub(one, y), T.Apply("log", (T.Sub(one, f),)))
+        value = T.Neg(self._scaled(per, T.Sum(T.Add(log_p, log_q))))
+        grad = T.Div(T.Sub(f, y), T.ElementwiseProduct(f, T.Sub(one, f)))
+        return value, self._scaled(per, grad)
 
     def _compute(self, out, y):
         y = self._check_targets_like(out, y)
@@ -237,6 +294,12 @@ class SoftmaxCrossEntropy(Loss):
 
     kind = "SoftmaxCrossEntropy"
 
+    def trees(self, f, y, n):
+        """``y`` here is the one-hot matrix ``Y`` of the labels, shape (n, c)."""
+        p, per = T.Apply("softmax", (f,)), self._per(n)
+        value = T.Neg(self._scaled(per, T.Sum(T.ElementwiseProduct(y, T.Apply("log", (p,))))))
+        return value, self._scaled(per, T.Sub(p, y))
+
     def _compute(self, out, y):
         n, c = out.shape
         y = _check_labels(y, n, c, self.kind)
@@ -260,10 +323,11 @@ class SoftmaxCrossEntropy(Loss):
 
     def _flat_index(self, n: int, c: int, y: np.ndarray) -> np.ndarray:
         """Positions ``k c + y_k`` of the true classes in the flattened (n, c) array."""
-        steps = self._buffers.get("steps")
-        if steps is None or steps.shape != (n,) or steps[-1] != (n - 1) * c:
-            steps = np.arange(0, n * c, c, dtype=np.intp)
-            self._buffers["steps"] = steps
+
+        def row_starts(steps: np.ndarray) -> None:
+            steps[...] = np.arange(0, n * c, c, dtype=np.intp)
+
+        steps = reusable(self._buffers, ("steps", c), (n,), np.dtype(np.intp), row_starts)
         index = self._buffer("index", (n,), np.dtype(np.intp))
         np.add(steps, y, out=index)
         return index
@@ -325,10 +389,20 @@ class L2:
         """The multiplier of :math:`\\sum W^2`: ``lam`` or ``lam / 2``."""
         return self.lam / 2 if self.half else self.lam
 
+    @property
+    def gradient_factor(self) -> float:
+        """The multiplier of ``W`` in the gradient: ``2 lam`` or ``lam``."""
+        return 2.0 * self.factor
+
     @staticmethod
-    def weights(model) -> list:
+    def covers(name: str) -> bool:
+        """Whether the parameter called ``name`` is penalised: weights ``W1, W2, ...``."""
+        return name.startswith("W")
+
+    @classmethod
+    def weights(cls, model) -> list:
         """The parameters the penalty covers: every ``W`` (weights), no bias."""
-        return [p for name, p in model.named_parameters() if name.startswith("W")]
+        return [p for name, p in model.named_parameters() if cls.covers(name)]
 
     def forward(self, model) -> float:
         total = 0.0
@@ -340,7 +414,7 @@ class L2:
     __call__ = forward
 
     def backward(self, model) -> None:
-        k = 2.0 * self.factor
+        k = self.gradient_factor
         if k == 0:
             return
         for p in self.weights(model):
@@ -352,6 +426,23 @@ class L2:
 
     def spec(self) -> dict[str, Any]:
         return {"type": self.kind, "lam": self.lam, "half": self.half}
+
+    def formulas(self, names: Names) -> Formulas:
+        r"""The penalty :math:`\lambda \sum_l \|W_l\|^2` and each :math:`2 \lambda W_l`
+        (:math:`\lambda W_l` with ``half``), roles ``lambda``, ``loss``, and ``W1``, ``W2``,
+        ... with ``d_W1``, ...: every role that names a weight, in order."""
+        lam = names["lambda"].symbol
+        weights = [r for r in names.quantities if r.startswith("W")]
+        total: T.Expr | None = None
+        for role in weights:
+            term = T.Power(T.Norm(names.row(role)), T.Constant(2))
+            total = term if total is None else T.Add(total, term)
+        if total is None:
+            raise ConfigError("L2: the model has no weights to penalise")
+        factor = T.Scale(T.Div(T.Constant(1), T.Constant(2)), lam) if self.half else lam
+        grad = lam if self.half else T.Scale(T.Constant(2), lam)
+        backward = {role: T.Scale(grad, names.row(role)) for role in weights}
+        return names.formulas(T.Scale(factor, total), backward, out="loss")
 
 
 LOSS_TYPES: dict[str, type[Loss]] = {

@@ -44,14 +44,8 @@ def _every_layer_model(dtype=np.float32):
 
 
 def _train_step(model, loss, X, y, opt, reg=None, input_grad=False):
-    out = model.forward(X, check=False)
-    value = loss.forward(out, y)
-    dX = model.backward(loss.backward(), input_grad=input_grad)
-    if reg is not None:
-        value += reg.forward(model)
-        reg.backward(model)
-    opt.step()
-    return out, value, dX
+    step = cr.train_step(model, loss, opt, X, y, l2=reg or 0.0, input_grad=input_grad)
+    return step.output, step.loss, step.input_grad
 
 
 @pytest.mark.parametrize(

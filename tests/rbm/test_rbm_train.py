@@ -15,6 +15,7 @@ import pytest
 
 from chainrule.errors import ConfigError, TrainingError
 from chainrule.rbm import RBM, cd_gradient, fit, load_binary_digits
+from chainrule.train import Callback
 
 from .helpers import random_rbm
 
@@ -82,7 +83,7 @@ def test_pcd_improves_exact_heldout_log_likelihood(pcd_run, digits):
 
 def test_training_history_and_reconstruction(pcd_run, digits):
     *_, history = pcd_run
-    errors = history["reconstruction_error"]
+    errors = history.history["reconstruction_error"]
     assert len(errors) == PCD_SETTINGS["epochs"]
     assert errors[-1] < 0.6 * errors[0]  # measured 0.130 -> 0.066
 
@@ -116,14 +117,19 @@ def test_cd_training_also_learns_and_records_validation(digits):
     rbm = RBM(64, 8, seed=1, dtype=np.float32)
     history = fit(rbm, train[:400], epochs=4, persistent=False, validation=heldout[:100])
     assert rbm.W.dtype == np.float32
-    ll = history["val_log_likelihood"]
+    ll = history.history["val_log_likelihood"]
     assert len(ll) == 4 and ll[-1] > ll[0] > -44.0
 
 
 def test_fit_callback_sees_each_epoch(digits):
     train, _ = digits
     seen = []
-    fit(RBM(64, 4), train[:100], epochs=3, callback=lambda e, logs: seen.append((e, *logs)))
+
+    class Record(Callback):
+        def on_epoch_end(self, run, logs):
+            seen.append((run.epoch, *logs))
+
+    fit(RBM(64, 4), train[:100], epochs=3, callbacks=[Record()])
     assert seen == [(e, "reconstruction_error") for e in (1, 2, 3)]
 
 

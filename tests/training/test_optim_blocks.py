@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-import chainrule.optim as optim
+import chainrule.optim.blocks as optim
 
 OPTIMIZERS = {
     "sgd": lambda m: cr.SGD(m, lr=0.1, weight_decay=0.01),

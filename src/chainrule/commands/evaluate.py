@@ -9,23 +9,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit, summary
 from chainrule.errors import CheckpointError, ShapeError
+
+HELP = "loss and accuracy of a checkpoint on a data set"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "evaluate",
-        help="loss and accuracy of a checkpoint on a data set",
-        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
-    )
+    parser = add_command(subparsers, "evaluate", HELP, summary(__doc__), run)
     parser.add_argument("checkpoint", metavar="CKPT", help="a model.chainrule file")
     parser.add_argument("--data", help="data source (default: the one it was trained on)")
     parser.add_argument(
         "--split", choices=("test", "train"), default="test", help="which part (test)"
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 
@@ -47,9 +44,9 @@ def prepare(ckpt: Any, X: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.train import accuracy, targets_for
+    from chainrule.commands.targets import accuracy, targets_for
     from chainrule.data import load
-    from chainrule.train import evaluate
+    from chainrule.train import loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)
     source = args.data or (ckpt.extra.get("data") or {}).get("source")
@@ -60,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     X = prepare(ckpt, X)
     loss = ckpt.loss or cr.SoftmaxCrossEntropy()
     l2 = float((ckpt.extra.get("settings") or {}).get("l2") or 0.0)
-    metrics = evaluate(ckpt.model, loss, X, targets_for(loss, y, ds.n_classes), l2=l2)
+    metrics = loss_and_accuracy(ckpt.model, loss, X, targets_for(loss, y, ds.n_classes), l2=l2)
     payload = {
         "ok": True,
         "checkpoint": str(ckpt.path),
@@ -78,4 +75,4 @@ def run(args: argparse.Namespace) -> int:
         )
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.arguments import positive_int
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
@@ -74,8 +75,8 @@ def run_train(args: argparse.Namespace) -> int:
     from chainrule.rbm import MAX_EXACT_UNITS, RBM, fit, load_binary_digits
 
     started = time.perf_counter()
-    if args.sample_steps < 1:
-        raise ConfigError(f"--sample-steps is {args.sample_steps}; expected an integer >= 1")
+    message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
+    positive_int(args.sample_steps, message)
     out = _output_folder(args.out)
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
@@ -99,35 +100,15 @@ def run_train(args: argparse.Namespace) -> int:
         verbose=0 if args.quiet else 1,
     )
     after = heldout_ll()
-    settings = {
-        "hidden": args.hidden,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "k": args.k,
-        "method": args.method,
-        "momentum": args.momentum,
-        "weight_decay": args.weight_decay,
-        "threshold": args.threshold,
-        "dtype": args.dtype,
-        "seed": args.seed,
-    }
-    if not args.quiet:
-        print(f"sampling {args.sample_steps} Gibbs steps for the picture ...", file=sys.stderr)
-    samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
-    files = {
-        "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-        "filters": str(image_grid(rbm.W.T, IMAGE_SHAPE, out / "filters.png", scale="signed")),
-        "samples": str(image_grid(samples, IMAGE_SHAPE, out / "samples.png", scale="unit")),
-    }
+    settings = _train_settings(args)
     payload: dict[str, Any] = {
         "ok": True,
         "settings": settings,
         "n_train": len(train),
         "n_heldout": len(heldout),
         "heldout_log_likelihood": {"before": before, "after": after},
-        "reconstruction_error": history["reconstruction_error"][-1],
-        "files": files,
+        "reconstruction_error": history.history["reconstruction_error"][-1],
+        "files": _train_files(args, rbm, out, settings, history.history),
         "seconds": time.perf_counter() - started,
     }
 
@@ -143,11 +124,32 @@ def run_train(args: argparse.Namespace) -> int:
                 f"held-out log-likelihood: not computed (exact needs <= {MAX_EXACT_UNITS} "
                 "hidden units)"
             )
-        for name, path in files.items():
+        for name, path in payload["files"].items():
             print(f"{name}: {path}")
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0
+
+
+def _train_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings of an ``rbm train`` run, as its checkpoint and JSON result keep them."""
+    keys = ("hidden", "epochs", "batch_size", "lr", "k", "method", "momentum")
+    keys += ("weight_decay", "threshold", "dtype", "seed")
+    return {key: getattr(args, key) for key in keys}
+
+
+def _train_files(
+    args: argparse.Namespace, rbm: Any, out: Path, settings: dict, history: dict
+) -> dict[str, str]:
+    """Write the checkpoint, the filters and a picture of samples; their paths."""
+    if not args.quiet:
+        print(f"sampling {args.sample_steps} Gibbs steps for the picture ...", file=sys.stderr)
+    samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
+    return {
+        "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
+        "filters": str(image_grid(rbm.W.T, IMAGE_SHAPE, out / "filters.png", scale="signed")),
+        "samples": str(image_grid(samples, IMAGE_SHAPE, out / "samples.png", scale="unit")),
+    }
 
 
 def _output_folder(path: Path) -> Path:

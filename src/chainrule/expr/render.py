@@ -192,8 +192,10 @@ class _Latex:
             if pretty is not None and self.reads_as(pretty, operand, node):
                 return pretty
             inner = "{" + self.render(operand, 0) + "}"
-        elif isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator):
-            inner = self.render(operand, _ATOM)
+        elif isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator) or (
+            transpose and isinstance(operand, T.Ones)  # 1_n^T: no second script
+        ):
+            inner = self.node(operand)[0]
         else:
             inner = f"({self.render(operand, 0)})"
         if transpose:

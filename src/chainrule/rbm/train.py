@@ -13,7 +13,8 @@ PCD keeps its chains from one update to the next, so they can travel far from th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,11 +24,10 @@ from chainrule.rbm import exact
 from chainrule.rbm._checks import non_negative, positive_int
 from chainrule.rbm._math import sigmoid
 from chainrule.rbm.model import RBM
+from chainrule.train.callbacks import Callback
+from chainrule.train.history import History
 
-__all__ = ["cd_gradient", "fit"]
-
-#: ``callback(epoch, logs)`` after each epoch; ``logs`` holds that epoch's history values.
-Callback = Callable[[int, dict[str, float]], None]
+__all__ = ["RBMRun", "cd_gradient", "fit"]
 
 
 def cd_gradient(
@@ -72,9 +72,9 @@ def fit(
     weight_decay: float = 1e-4,
     seed: int = 0,
     validation: np.ndarray | None = None,
-    callback: Callback | None = None,
+    callbacks: Iterable[Callback] = (),
     verbose: int = 0,
-) -> dict[str, list[float]]:
+) -> History:
     r"""Train ``rbm`` in place by mini-batch gradient ascent on the log-likelihood.
 
     Each update, for each parameter :math:`\theta` with mini-batch estimate :math:`g` (a mean
@@ -108,16 +108,19 @@ def fit(
     validation : array_like, shape (m, n_visible), binary, optional
         Held-out data whose exact average log-likelihood is recorded each epoch (needs a
         layer of at most ``MAX_EXACT_UNITS`` units).
-    callback : callable, optional
-        ``callback(epoch, logs)`` after each epoch (1-based).
+    callbacks : iterable of Callback
+        :class:`chainrule.train.Callback` objects, as :func:`chainrule.fit` takes them; they
+        are handed an :class:`RBMRun`. There is no per-batch objective, so
+        ``on_batch_end`` is not called; ``run.stop_training = True`` ends the run after
+        the epoch.
     verbose : {0, 1, 2}
         Progress on stderr through :class:`chainrule.progress.EpochProgress`: 0 none, 1 a
         bar on a terminal, 2 one line per epoch.
 
     Returns
     -------
-    dict of str to list of float
-        ``"reconstruction_error"``: mean squared error per pixel of the mean-field
+    History
+        ``history["reconstruction_error"]``: mean squared error per pixel of the mean-field
         reconstruction of ``V``; with ``validation`` also ``"val_log_likelihood"``.
 
     Raises
@@ -129,60 +132,124 @@ def fit(
     """
     where = "rbm.fit"
     V = rbm._visible(V, where)
-    epochs = positive_int(epochs, "epochs", where)
     batch_size = positive_int(batch_size, "batch_size", where)
-    k = positive_int(k, "k", where)
-    n_chains = batch_size if n_chains is None else positive_int(n_chains, "n_chains", where)
-    lr = non_negative(lr, "lr", where)
-    momentum = non_negative(momentum, "momentum", where, below_one=True)
-    weight_decay = non_negative(weight_decay, "weight_decay", where)
+    settings = _Settings(
+        epochs=positive_int(epochs, "epochs", where),
+        batch_size=batch_size,
+        lr=non_negative(lr, "lr", where),
+        anneal=anneal,
+        k=positive_int(k, "k", where),
+        persistent=persistent,
+        n_chains=batch_size if n_chains is None else positive_int(n_chains, "n_chains", where),
+        momentum=non_negative(momentum, "momentum", where, below_one=True),
+        weight_decay=non_negative(weight_decay, "weight_decay", where),
+    )
     if validation is not None:
         validation = rbm._visible(validation, where, name="validation")
         exact.check_exact_size(rbm.n_visible, rbm.n_hidden, f"{where} (validation)")
-
-    rng = np.random.default_rng(seed)
-    params = rbm.parameters()
-    velocity = {name: np.zeros_like(p) for name, p in params.items()}
-    chains = V[rng.integers(0, len(V), n_chains)] if persistent else None
-    history: dict[str, list[float]] = {"reconstruction_error": []}
-    if validation is not None:
-        history["val_log_likelihood"] = []
-
-    steps = -(-len(V) // batch_size)
-    updates, total_updates = 0, epochs * steps
-    with EpochProgress(epochs, steps, verbose=verbose, description="rbm") as progress:
-        for epoch in range(1, epochs + 1):
-            progress.start_epoch(epoch)
-            order = rng.permutation(len(V))
-            # A diverging run overflows; the check after the epoch turns that into a
-            # TrainingError that says what to do, instead of a stream of RuntimeWarnings.
-            with np.errstate(over="ignore", invalid="ignore"):
-                for start in range(0, len(V), batch_size):
-                    rate = lr * (1 - updates / total_updates) if anneal else lr
-                    updates += 1
-                    batch = V[order[start : start + batch_size]]
-                    grads, end = _contrastive_gradient(
-                        rbm, batch, batch if chains is None else chains, k, rng
-                    )
-                    if chains is not None:
-                        chains = end
-                    for name, param in params.items():
-                        velocity[name] *= momentum
-                        velocity[name] += (rate / len(batch)) * grads[name]
-                        if name == "W" and weight_decay:
-                            velocity[name] -= (rate * weight_decay) * param
-                        param += velocity[name]
-                    progress.advance()
-            _check_finite(rbm, epoch)
-            logs = {"reconstruction_error": float(np.mean((V - rbm.reconstruct(V)) ** 2))}
-            if validation is not None:
-                logs["val_log_likelihood"] = rbm.log_likelihood(validation) / len(validation)
+    callbacks = list(callbacks)
+    updates = _Updates(rbm, V, settings, np.random.default_rng(seed))
+    steps = -(-len(V) // settings.batch_size)
+    with EpochProgress(settings.epochs, steps, verbose=verbose, description="rbm") as progress:
+        run = RBMRun(rbm, progress)
+        for cb in callbacks:
+            cb.on_train_begin(run)
+        while run.epoch < settings.epochs and not run.stop_training:
+            for cb in callbacks:
+                cb.on_epoch_begin(run)
+            progress.start_epoch(run.epoch + 1)
+            updates.epoch(progress)
+            run.epoch += 1
+            _check_finite(rbm, run.epoch)
+            logs = _epoch_logs(rbm, V, validation)
             for key, value in logs.items():
-                history[key].append(value)
-            progress.end_epoch(epoch, logs)
-            if callback is not None:
-                callback(epoch, logs)
-    return history
+                run.history.history.setdefault(key, []).append(value)
+            run.history.epoch.append(run.epoch)
+            progress.end_epoch(run.epoch, logs)
+            for cb in callbacks:
+                cb.on_epoch_end(run, logs)
+        run.history.stopped_early = run.stop_training and run.epoch < settings.epochs
+        for cb in callbacks:
+            cb.on_train_end(run)
+    return run.history
+
+
+class RBMRun:
+    """The state of one :func:`fit` run, handed to callbacks: ``model`` (the RBM),
+    ``history``, ``epoch`` (finished epochs) and ``stop_training``."""
+
+    def __init__(self, rbm: RBM, progress: Any) -> None:
+        self.model = rbm
+        self.history = History()
+        self.epoch = 0
+        self.stop_training = False
+        self.progress = progress
+
+    def note(self, message: str) -> None:
+        self.history.notes.append(message)
+        self.progress.log(message)
+
+
+class _Settings(NamedTuple):
+    """The checked settings of a run (see :func:`fit`)."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    anneal: bool
+    k: int
+    persistent: bool
+    n_chains: int
+    momentum: float
+    weight_decay: float
+
+
+class _Updates:
+    """The momentum updates of a run: velocities, persistent chains, the update count that
+    the annealed learning rate follows."""
+
+    def __init__(self, rbm: RBM, V: np.ndarray, settings: _Settings, rng: np.random.Generator):
+        self.rbm, self.V, self.settings, self.rng = rbm, V, settings, rng
+        self.params = rbm.parameters()
+        self.velocity = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self.chains = V[rng.integers(0, len(V), settings.n_chains)] if settings.persistent else None
+        self.done = 0
+        self.total = settings.epochs * -(-len(V) // settings.batch_size)
+
+    def epoch(self, progress: Any) -> None:
+        """One pass over the data in a new random order, one update a batch."""
+        size, order = self.settings.batch_size, self.rng.permutation(len(self.V))
+        # A diverging run overflows; the check after the epoch turns that into a
+        # TrainingError that says what to do, instead of a stream of RuntimeWarnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, len(self.V), size):
+                self.update(self.V[order[start : start + size]])
+                progress.advance()
+
+    def update(self, batch: np.ndarray) -> None:
+        """:math:`u \\leftarrow \\mu u + \\eta (g - \\lambda [\\theta = W] \\theta)`, then
+        :math:`\\theta \\leftarrow \\theta + u`."""
+        s = self.settings
+        rate = s.lr * (1 - self.done / self.total) if s.anneal else s.lr
+        self.done += 1
+        start = batch if self.chains is None else self.chains
+        grads, end = _contrastive_gradient(self.rbm, batch, start, s.k, self.rng)
+        if self.chains is not None:
+            self.chains = end
+        for name, param in self.params.items():
+            velocity = self.velocity[name]
+            velocity *= s.momentum
+            velocity += (rate / len(batch)) * grads[name]
+            if name == "W" and s.weight_decay:
+                velocity -= (rate * s.weight_decay) * param
+            param += velocity
+
+
+def _epoch_logs(rbm: RBM, V: np.ndarray, validation: np.ndarray | None) -> dict[str, float]:
+    logs = {"reconstruction_error": float(np.mean((V - rbm.reconstruct(V)) ** 2))}
+    if validation is not None:
+        logs["val_log_likelihood"] = rbm.log_likelihood(validation) / len(validation)
+    return logs
 
 
 def _contrastive_gradient(

@@ -1,0 +1,273 @@
+"""Running ``chainrule train``: settings to data, network, callbacks, the fit, and the files
+of the run directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from chainrule.atomic import atomic_write
+from chainrule.commands.output import emit
+from chainrule.commands.targets import accuracy, targets_for
+from chainrule.commands.train.building import (
+    build_loss,
+    build_schedule,
+    parse_layers,
+    run_directory,
+)
+from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
+from chainrule.errors import ChainruleError, ConfigError
+
+__all__ = ["CHECKPOINT_NAME", "run"]
+
+CHECKPOINT_NAME = "model.chainrule"
+
+
+class _Data(NamedTuple):
+    """The data of a run, standardised: training part, validation part (or None) and test
+    part, with the statistics used."""
+
+    ds: Any
+    X_train: Any
+    y_train: Any
+    validation: tuple[Any, Any] | None
+    X_test: Any
+    scaler: Any
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as the settings say and write the run directory; the exit code."""
+    from chainrule.data import load
+    from chainrule.train import fit
+
+    started = time.perf_counter()
+    settings, ckpt, out_dir = _settings(args)
+    verbose = 0 if args.quiet else 1
+    data = _data(load(settings["data"], seed=0), settings, ckpt)
+    model, loss, optimizer = _network(settings, data.ds, ckpt)
+    validation = None
+    if data.validation is not None:
+        X_val, y_val = data.validation
+        validation = (X_val, targets_for(loss, y_val, data.ds.n_classes))
+    out_dir = out_dir or run_directory(settings["out"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / CHECKPOINT_NAME
+    metadata = _metadata(settings, data)
+    if verbose:
+        print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
+    history = fit(
+        model,
+        loss,
+        optimizer,
+        (data.X_train, targets_for(loss, data.y_train, data.ds.n_classes)),
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        validation=validation,
+        l2=settings["l2"],
+        seed=settings["seed"],
+        callbacks=_callbacks(settings, validation is not None, ckpt_path),
+        verbose=verbose,
+        resume=ckpt,
+        interrupt_checkpoint=ckpt_path,
+        metadata=metadata,
+    )
+    train_seconds = time.perf_counter() - started
+    result = _report(model, history, data, out_dir, ckpt_path)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    result["train_seconds"] = round(train_seconds, 3)
+    history_path = out_dir / "history.json"
+    try:
+        _write_json(history_path, {**result, "settings": metadata["settings"], **history.to_dict()})
+        result["files"]["history"] = str(history_path)
+    except OSError as err:
+        result["warnings"].append(f"could not write {history_path}: {err}")
+    for warning in result["warnings"]:
+        print(f"chainrule train: warning: {warning}", file=sys.stderr)
+
+    def render() -> None:
+        files = ", ".join(Path(p).name for p in result["files"].values())
+        print(
+            f"test accuracy {result['test_accuracy']:.4f} on {result['n_test']} "
+            f"{data.ds.name} test examples"
+        )
+        print(f"run saved in {out_dir}/ ({files})")
+
+    emit(args, result, render)
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
+    """The settings, the checkpoint resumed from (or None) and the run directory it
+    implies (None: from the settings)."""
+    import chainrule as cr
+
+    settings = resolve_settings(args)
+    if not settings["resume"]:
+        return settings, None, None
+    ckpt = cr.load(settings["resume"])
+    explicit = explicit_keys(args)
+    settings = resumed_settings(settings, ckpt, explicit)
+    out_dir = None if "out" in explicit else Path(settings["resume"]).parent
+    return settings, ckpt, out_dir
+
+
+def _data(ds: Any, settings: Mapping[str, Any], ckpt: Any) -> _Data:
+    """Split off the validation part and standardise everything with the training part's
+    statistics (a resumed run keeps the saved ones).
+
+    The run owns the arrays just loaded, so the split reorders ``ds.X_train`` in place
+    (training rows first, then validation rows, each part a view) and the standardisation
+    overwrites them: one copy of the data set for the whole run (MNIST: 179 MiB), where
+    copies of each part would double it."""
+    import numpy as np
+
+    from chainrule.data import Standardizer
+    from chainrule.data.preprocess import permute_rows
+
+    X, y = ds.X_train, ds.y_train
+    frac = float(settings["validation"])
+    if not 0 <= frac < 1:
+        raise ConfigError(f"validation must be in [0, 1), got {frac}")
+    n_train = X.shape[0]
+    if frac > 0:
+        # the parts Dataset.validation_split(frac, seed=0) gives, in the same order
+        train, val = ds.validation_indices(frac, seed=0)
+        order = np.concatenate([train, val])
+        X = X if X.flags.writeable else X.copy()
+        permute_rows(X, order)
+        y = y[order]
+        n_train = train.size
+    if ckpt is not None and "preprocessing" in ckpt.extra:
+        scaler = Standardizer.from_dict(ckpt.extra["preprocessing"])
+    else:
+        scaler = Standardizer().fit(X[:n_train])
+    X = scaler.transform(X, copy=False)
+    validation = (X[n_train:], y[n_train:]) if frac > 0 else None
+    X_test = scaler.transform(ds.X_test, copy=False)
+    return _Data(ds, X[:n_train], y[:n_train], validation, X_test, scaler)
+
+
+def _network(settings: dict[str, Any], ds: Any, ckpt: Any) -> tuple[Any, Any, Any]:
+    """Model, loss and optimizer: from the checkpoint, ``--layers`` or the zoo. Fills in
+    ``settings["l2"]`` (the network's own where none was given)."""
+    import numpy as np
+
+    import chainrule as cr
+    from chainrule.optim import make_optimizer
+
+    dtype = np.dtype(settings["dtype"])
+    if ckpt is not None:
+        model = ckpt.model if ckpt.model.dtype == dtype else ckpt.model.astype(dtype)
+        loss = ckpt.loss
+    elif settings["layers"]:
+        spec = parse_layers(settings["layers"], ds.n_features, ds.n_classes)
+        model = cr.Sequential.from_spec(spec, dtype=dtype, seed=settings["seed"])
+        loss = None
+    else:
+        net = cr.zoo.build(
+            settings["model"],
+            n_inputs=ds.n_features,
+            n_outputs=ds.n_classes,
+            hidden=None if settings["hidden"] is None else (settings["hidden"],),
+            dtype=dtype,
+            seed=settings["seed"],
+        )
+        model, loss = net.model, net.loss
+        if settings["l2"] is None:
+            settings["l2"] = net.l2
+    if settings["l2"] is None:
+        settings["l2"] = 0.0
+    if settings["loss"] and ckpt is None:
+        loss = build_loss(settings["loss"])
+    loss = loss or cr.SoftmaxCrossEntropy()
+    if ckpt is not None:
+        return model, loss, ckpt.make_optimizer(model)
+    optimizer = make_optimizer(
+        settings["optimizer"], model, lr=settings["lr"], **settings["optimizer_args"]
+    )
+    return model, loss, optimizer
+
+
+def _callbacks(settings: Mapping[str, Any], validated: bool, ckpt_path: Path) -> list[Any]:
+    """The schedule, early stopping (with ``patience``) and the checkpoint every N epochs."""
+    from chainrule.train import EarlyStopping, LearningRateScheduler, ModelCheckpoint
+
+    callbacks: list[Any] = []
+    schedule = build_schedule(settings["schedule"], settings["epochs"])
+    if schedule is not None:
+        callbacks.append(LearningRateScheduler(schedule))
+    if settings["patience"] is not None:
+        callbacks.append(EarlyStopping("val_loss" if validated else "loss", settings["patience"]))
+    callbacks.append(ModelCheckpoint(ckpt_path, every=settings["checkpoint_every"]))
+    return callbacks
+
+
+def _metadata(settings: Mapping[str, Any], data: _Data) -> dict[str, Any]:
+    """What every checkpoint of the run stores beside the training state."""
+    ds = data.ds
+    return {
+        "settings": {k: v for k, v in settings.items() if k != "resume"},
+        "preprocessing": data.scaler.to_dict(),
+        "data": {
+            "source": settings["data"],
+            "name": ds.name,
+            "n_classes": ds.n_classes,
+            "n_features": ds.n_features,
+            "image_shape": None if ds.image_shape is None else list(ds.image_shape),
+            "class_names": None if ds.class_names is None else list(ds.class_names),
+        },
+    }
+
+
+def _pictures(model: Any, history: Any, ds: Any, out_dir: Path) -> tuple[dict, list[str]]:
+    """Draw the run's pictures; one that cannot be written (a full disk) is a warning,
+    not a failure of the training that is already saved."""
+    from chainrule import plot
+
+    jobs = {
+        "learning_curves": lambda: plot.learning_curves(
+            history, out_dir / "learning_curves.png", title=model.describe()
+        )
+    }
+    if ds.image_shape is not None:
+        W1 = dict(model.named_parameters())["W1"].value
+        jobs["weights"] = lambda: plot.weight_grid(W1, ds.image_shape, out_dir / "weights.png")
+    files, warnings = {}, []
+    for name, draw in jobs.items():
+        try:
+            files[name] = str(draw())
+        except (OSError, ChainruleError) as err:
+            warnings.append(f"could not write {out_dir / (name + '.png')}: {err}")
+    return files, warnings
+
+
+def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Path) -> dict:
+    """Test accuracy, the pictures of the run and the JSON result (without timings)."""
+    ds = data.ds
+    pictures, warnings = _pictures(model, history, ds, out_dir)
+    return {
+        "ok": True,
+        "data": ds.name,
+        "model": model.spec(),
+        "epochs": history.epoch[-1] if history.epoch else 0,
+        "test_accuracy": accuracy(model, data.X_test, ds.y_test),
+        "n_test": int(ds.y_test.shape[0]),
+        "final": {k: v[-1] for k, v in history.history.items() if v},
+        "notes": history.notes,
+        "warnings": warnings,
+        "seconds": None,
+        "train_seconds": None,
+        "out": str(out_dir),
+        "files": {"checkpoint": str(ckpt_path), **pictures},
+    }
+
+
+def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
+    with atomic_write(path, text=True) as fh:
+        json.dump(payload, fh, indent=1)
+        fh.write("\n")

@@ -1,0 +1,137 @@
+"""The :class:`Derivation`: its steps, its symbols, the engine's numbers, its verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule.derivation.engine import engine_arrays, notation_values
+from chainrule.derivation.plan import Plan
+from chainrule.derivation.step import Step
+from chainrule.errors import ConfigError
+from chainrule.expr.shapes import Shape
+from chainrule.expr.symbols import canonical
+
+__all__ = ["Derivation", "Verification"]
+
+TOLERANCE = 1e-9
+
+
+def relative_error(got: Any, want: Any) -> float:
+    """``max|got - want| / max(max|got|, max|want|)``, 0 when both are zero."""
+    a, b = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if a.shape != b.shape:
+        return float("inf")
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    diff = float(np.max(np.abs(a - b), initial=0.0))
+    return 0.0 if diff == 0 else diff / scale
+
+
+@dataclass
+class Verification:
+    """Each step's relative error against the engine: ``errors[step.name]`` for the step's
+    formula, ``expanded_errors`` for its expanded form; ``ok`` when all are below 1e-9."""
+
+    errors: dict[str, float] = field(default_factory=dict)
+    expanded_errors: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def max_error(self) -> float:
+        return max([*self.errors.values(), *self.expanded_errors.values()], default=0.0)
+
+    @property
+    def ok(self) -> bool:
+        return self.max_error < TOLERANCE
+
+    def __repr__(self) -> str:
+        return (
+            f"Verification(ok={self.ok}, max_error={self.max_error:.3g}, steps={len(self.errors)})"
+        )
+
+
+class Derivation:
+    """The backprop derivation of one network in one notation; see :mod:`chainrule.derivation`."""
+
+    def __init__(self, plan: Plan, steps: list[Step], form: str, data: tuple[Any, Any] | None):
+        self.plan = plan
+        self.steps = steps
+        self.form = form
+        self._data = data
+        self._by_key: dict[str, Step] = {}
+        for s in steps:
+            self._by_key.setdefault(s.name, s)
+            self._by_key.setdefault(canonical(s.quantity.name), s)
+            if s.param is not None:
+                self._by_key.setdefault(s.param, s)
+
+    @property
+    def notation(self):
+        return self.plan.notation
+
+    @property
+    def layout(self) -> str:
+        return self.plan.layout
+
+    @property
+    def batch(self) -> bool:
+        return self.plan.batch
+
+    @property
+    def symbols(self) -> dict[str, Shape]:
+        """Every name of the notation -> its shape: the symbol table a formula written in
+        this notation is parsed with (forward quantities, weights, targets, every gradient
+        and delta, ``\\lambda`` with L2, the ones row ``u`` where the notation uses it)."""
+        table = {q.name: q.layout_shape for q in self.plan.q.values()}
+        if self.plan.ones is not None:
+            table[self.plan.ones] = (1, self.plan.n)
+        return table
+
+    def step(self, key: str) -> Step:
+        """The step for an engine key (``"dW2"``, ``"z1"``), a parameter (``"W2"``: its
+        gradient) or the quantity as the notation writes it (``"\\frac{\\partial l}{\\partial
+        W^{2}}"``, ``"\\delta^{[1]}"``)."""
+        found = self._by_key.get(key) or self._by_key.get(canonical(key))
+        if found is None:
+            import difflib
+
+            keys = [s.name for s in self.steps]
+            close = difflib.get_close_matches(key, keys, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"the derivation has no step {key!r}; steps: {', '.join(keys)}.{hint}"
+            )
+        return found
+
+    __getitem__ = step
+
+    def _arrays(self, X: Any, y: Any) -> dict[str, np.ndarray]:
+        if X is None or y is None:
+            if self._data is None:
+                raise ConfigError("values: give X and y (the derivation has no example batch)")
+            X, y = self._data
+        return engine_arrays(self.plan, X, y)
+
+    def values(self, X: Any = None, y: Any = None) -> dict[str, np.ndarray]:
+        """Every symbol of the notation -> its number at the model's current weights for
+        the batch ``X`` (engine layout, (n, d_in)) and targets ``y``, as the engine computes
+        it, in the notation's layout (float64). Without X and y: the zoo network's example."""
+        return notation_values(self.plan, self._arrays(X, y))
+
+    def verify(self, X: Any = None, y: Any = None) -> Verification:
+        """Evaluate every step's formula (and its expanded form) on :meth:`values` and
+        compare it with the engine's number for the quantity it defines."""
+        values = self.values(X, y)
+        report = Verification()
+        for s in self.steps:
+            want = values[s.quantity.name]
+            report.errors[s.name] = relative_error(s.expr.evaluate(values), want)
+            report.expanded_errors[s.name] = relative_error(s.expanded.evaluate(values), want)
+        return report
+
+    def __repr__(self) -> str:
+        return (
+            f"Derivation({len(self.steps)} steps, notation={self.notation.name!r}, "
+            f"layout={self.layout!r}, batch={self.batch})"
+        )
