@@ -56,6 +56,6 @@ def test_rbm_fit_stops_after_a_whole_update_on_sigterm(monkeypatch):
     monkeypatch.setattr(progress.EpochProgress, "advance", kill_after_an_update)
     rbm = cr.rbm.RBM(6, 3, seed=0)
     V = (np.random.default_rng(0).random((40, 6)) > 0.5).astype(float)
-    with pytest.raises(Terminated, match="^terminated at epoch 1, step 1$") as stopped:
+    with pytest.raises(Terminated, match=r"^terminated at epoch 1, step 1$") as stopped:
         cr.rbm.fit(rbm, V, epochs=5, batch_size=10)
     assert stopped.value.exit_code == 143
