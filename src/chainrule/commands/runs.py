@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,19 @@ def fresh_run_folder(prefix: str = "", root: str | os.PathLike[str] = "runs") ->
     while path.exists():
         path, k = Path(root) / f"{prefix}{stamp}-{k}", k + 1
     return path
+
+
+def _probe_write(path: Path, flag: str) -> None:
+    """Create and remove a file in ``path`` now, as the run's first save will: permission
+    bits do not tell everything (a read-only mount, sysfs, root squash on NFS), and the
+    first save comes only after an epoch of training."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".chainrule-probe-", suffix=".tmp"):
+            pass
+    except OSError as err:
+        raise ConfigError(
+            f"{flag} {path}: the folder is not writable ({err.strerror or err})"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -44,6 +58,7 @@ def open_run_folder(path: Path, flag: str = "--out") -> Iterator[Path]:
         raise ConfigError(f"{flag} {path}: cannot create the folder ({err.strerror})") from err
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"{flag} {path}: the folder is not writable")
+    _probe_write(path, flag)
     try:
         yield path
     except BaseException:
