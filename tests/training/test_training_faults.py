@@ -192,9 +192,9 @@ def test_out_folders_that_cannot_be_written_are_refused_before_training(
     def read_only(*args, **kwargs):  # what a read-only mount answers, whatever the mode bits
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
     out = tmp_path / "ro"
     out.mkdir()
     assert main([*base, str(out)]) == 2
-    assert "not writable (Read-only file system)" in capsys.readouterr().err
+    assert "cannot write there: Read-only file system" in capsys.readouterr().err
     assert list(out.iterdir()) == []  # refused before any training or saving
