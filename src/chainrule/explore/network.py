@@ -60,7 +60,8 @@ def load_examples(source: str, rows: int = 16) -> Examples:
     standardised with the statistics of the whole training part."""
     from chainrule.data import Standardizer, load
 
-    rows = max(1, min(int(rows), MAX_EXAMPLES))
+    if not 1 <= rows <= MAX_EXAMPLES:
+        raise ConfigError(f"--rows {rows}: explore takes 1 to {MAX_EXAMPLES} examples")
     ds = load(source, seed=0)
     if ds.n_features > MAX_WIDTH:
         raise ConfigError(
