@@ -42,15 +42,14 @@ def read_answer(
     text: object, symbols: dict[str, Any], functions: dict[str, str | None] | None = None
 ) -> T.Expr | ReadError:
     """The tree of ``text``, or a :class:`ReadError` saying why it does not read."""
-    table = symbol_table(symbols, functions)
     try:
-        tree = parse(text, table)  # type: ignore[arg-type]
+        tree = parse(text, symbol_table(symbols, functions))  # type: ignore[arg-type]
     except ExpressionError as err:
         shorthand = _expand_shorthand(text) if isinstance(text, str) else None
         if shorthand is None or shorthand == text:
             return classify(err, symbols)
         try:
-            tree = parse(shorthand, table)
+            tree = parse(shorthand, symbol_table(symbols, functions))
         except (ExpressionError, RecursionError):
             return classify(err, symbols)
     except RecursionError:
@@ -64,7 +63,7 @@ def symbol_table(symbols: dict[str, Any], functions: dict[str, str | None] | Non
     try:
         key = (tuple(symbols.items()), tuple((functions or {}).items()))
         return _table(key)
-    except TypeError:  # an unhashable shape: build it for this answer
+    except (TypeError, AttributeError):  # unhashable shapes, or no mapping: its own error
         return SymbolTable(symbols, functions)
 
 

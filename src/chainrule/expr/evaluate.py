@@ -79,26 +79,6 @@ def evaluate(expr: T.Expr, values: Mapping[str, Any]) -> np.ndarray:
 _RULES = Rules("evaluate")
 
 
-<<<<<<< HEAD
-def _is_rational(value: Any) -> bool:
-    if isinstance(value, bool | Integral | Rational) and not isinstance(value, float):
-        return True
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biu":
-            return True
-        if value.dtype == object:
-            return all(_is_rational(v) for v in value.flat)
-        return False
-    if isinstance(value, list | tuple):
-        return all(_is_rational(v) for v in value)
-    return False
-
-
-_to_fraction = np.frompyfunc(
-    lambda v: Fraction(int(v)) if isinstance(v, bool) else Fraction(v), 1, 1
-)
-
-
 _LAST: list[tuple[Any, dict[str, T.Symbol]]] = [(None, {})]  # the last tree and its symbols
 
 
@@ -113,18 +93,12 @@ def _symbols_of(expr: T.Expr) -> dict[str, T.Symbol]:
     return last[1]
 
 
-=======
->>>>>>> main
 class _Evaluator:
     def __init__(self, expr: T.Expr, values: Mapping[str, Any]) -> None:
         self.expr = expr
         self.values = values
-<<<<<<< HEAD
-        self.symbols = _symbols_of(expr)
-=======
         self.budget = Budget("evaluating the formula")
-        self.symbols = {n.name: n for n in expr.walk() if isinstance(n, T.Symbol)}
->>>>>>> main
+        self.symbols = _symbols_of(expr)
         missing = sorted(set(self.symbols) - set(values))
         if missing:
             raise ExpressionError(

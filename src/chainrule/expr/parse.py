@@ -68,15 +68,12 @@ def parse(
     check_text(text)
     if syntax not in _SYNTAXES:
         raise ExpressionError(f"syntax must be one of {_SYNTAXES}, got {syntax!r}")
-<<<<<<< HEAD
     if isinstance(symbols, SymbolTable):  # built once by a caller that parses many texts
         if functions is not None:
             raise ExpressionError("give functions to the SymbolTable, not with it")
         table = symbols
     else:
         table = SymbolTable(symbols, functions)
-=======
-    table = SymbolTable(symbols, functions)
     tree = _read(text, table, syntax)
     if tree.depth > PRINTABLE_DEPTH:
         _check_printable(tree, text, table)
@@ -84,7 +81,6 @@ def parse(
 
 
 def _read(text: str, table: SymbolTable, syntax: str) -> Expr:
->>>>>>> main
     if syntax == "latex" or (syntax == "auto" and _LATEX_HINT.search(text)):
         return build(text, table, "latex")
     if syntax == "numpy":
