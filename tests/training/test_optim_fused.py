@@ -43,6 +43,8 @@ def _train(make, dtype, *, fold, compiled, steps=6):
         else:
             reg.backward(model)
             opt.step()
+    if compiled:
+        assert opt._fused is True  # the compiled pass really ran
     return model.state_dict(), opt.state_dict()["buffers"]
 
 

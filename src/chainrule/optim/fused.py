@@ -78,15 +78,32 @@ def kernel() -> Any:
             except ImportError:
                 pass
             else:
-                _KERNEL = numba.njit(cache=True, nogil=True, error_model="numpy")(adam_pass)
+                _KERNEL = _jit(numba)
     return _KERNEL or None
 
 
+def _jit(numba: Any) -> Any:
+    options = dict(nogil=True, error_model="numpy")
+    try:
+        return numba.njit(cache=True, **options)(adam_pass)
+    except RuntimeError:  # no writable place for the cache: compile in each process
+        return numba.njit(**options)(adam_pass)
+
+
 def usable(params: list[tuple[str, Any]]) -> bool:
-    """Whether the parameters are large enough, and of a dtype, for the compiled pass."""
-    total = 0
-    for _, p in params:
-        if p.value.dtype not in (np.float32, np.float64) or p.grad.dtype != p.value.dtype:
-            return False
-        total += p.value.size
-    return total >= MIN_ENTRIES
+    """Whether the compiled pass is to run for these parameters: numba is there, they hold
+    at least :data:`MIN_ENTRIES` entries of one float dtype, and the pass compiles for it
+    (tried on one entry; where compiling fails the NumPy path runs, with the same values)."""
+    dtypes = {p.value.dtype for _, p in params} | {p.grad.dtype for _, p in params}
+    if len(dtypes) != 1 or not all(d in (np.float32, np.float64) for d in dtypes):
+        return False
+    if sum(p.value.size for _, p in params) < MIN_ENTRIES or kernel() is None:
+        return False
+    f = next(iter(dtypes)).type
+    try:
+        one = [np.zeros(1, dtype=f) for _ in range(4)]
+        kernel()(*one, f(0), False, f(0), False, f(1), False, f(0.1), f(0.999), f(0.001),
+                 f(1e-8), f(1e-3))  # fmt: skip
+    except Exception:  # numba's compile errors have no common base
+        return False
+    return True

@@ -290,7 +290,7 @@ class Adam(Optimizer):
         """Every parameter in one compiled pass (:mod:`chainrule.optim.fused`), the same
         values as the twelve NumPy passes of :meth:`_update`; False where unavailable."""
         if self._fused is None:
-            self._fused = fused.usable(self._params) and fused.kernel() is not None
+            self._fused = fused.usable(self._params)
         if not self._fused:
             return False
         run = fused.kernel()
