@@ -9,7 +9,6 @@ the exact average log-likelihood of the held-out digits before and after trainin
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,8 @@ import numpy as np
 
 from chainrule.arguments import positive_int
 from chainrule.commands.output import add_json_flag, emit, note, seed_value
-from chainrule.commands.runs import fresh_run_folder, open_run_folder
+from chainrule.commands.runs import check_run_folder, fresh_run_folder, open_run_folder
+from chainrule.errors import Interrupted
 from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
@@ -76,6 +76,7 @@ def run_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
     positive_int(args.sample_steps, message)
+    out = check_run_folder(args.out or fresh_run_folder("rbm-"))
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
@@ -84,7 +85,6 @@ def run_train(args: argparse.Namespace) -> int:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
     settings = _train_settings(args)
-    out = args.out or fresh_run_folder("rbm-")
     with open_run_folder(out):
         before = heldout_ll()
         history = _fit(rbm, train, args, out / "rbm.chainrule", settings).history
@@ -145,10 +145,13 @@ def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, sett
             seed=args.seed,
             verbose=0 if args.quiet else 1,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         saved = rbm.save(path, settings=settings, interrupted=True)
-        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
-        raise
+        message = f"{err or 'interrupted'}; the RBM as it stood is saved to {saved}"
+        note(args, message)
+        stop = type(err)(message) if isinstance(err, Interrupted) else Interrupted(message)
+        stop.checkpoint = saved  # said, and saved: the command line adds no second line
+        raise stop from None
 
 
 def _train_files(

@@ -1,6 +1,6 @@
 """``chainrule train``: train a network on a data set and keep everything about the run.
 
-With no arguments: the seed 002 network (one hidden ReLU layer, softmax cross-entropy, L2)
+With no arguments: a two-layer classifier (100 ReLU units, softmax cross-entropy, L2)
 on scikit-learn's digits, standardised, 10% of the training part held out for validation.
 The run directory (``runs/<name>/``) receives ``model.chainrule`` (checkpoint with the
 training state, resumable), ``history.json``, ``learning_curves.png`` and, for image data,
@@ -17,14 +17,7 @@ from __future__ import annotations
 import argparse
 
 from chainrule.commands.output import add_command, add_json_flag, seed_value, summary
-from chainrule.commands.train.building import (
-    LOSSES,
-    activation_names,
-    build_loss,
-    build_schedule,
-    parse_layers,
-    run_directory,
-)
+from chainrule.commands.train.building import build_schedule, run_directory
 from chainrule.commands.train.running import CHECKPOINT_NAME, run
 from chainrule.commands.train.settings import (
     DEFAULTS,
@@ -32,6 +25,7 @@ from chainrule.commands.train.settings import (
     read_config,
     resolve_settings,
 )
+from chainrule.specs import LOSSES, activation_names, build_loss, parse_layers
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -50,7 +44,7 @@ __all__ = [
 ]
 
 
-HELP = "train a network (default: the seed 002 two-layer net on digits)"
+HELP = "train a network (default: a two-layer softmax classifier on digits)"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
