@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from chainrule import elementwise as ew
 from chainrule.errors import ConfigError
 from chainrule.expr import tree as T
 from chainrule.formulas import Formulas, Names
@@ -74,7 +75,7 @@ class ReLU(Activation):
 
     def _forward(self, Z):
         H = self._out(Z.shape)
-        np.maximum(Z, 0, out=H)
+        ew.relu(Z, out=H)
         self._z = Z
         return H
 
@@ -82,7 +83,7 @@ class ReLU(Activation):
         if not input_grad:
             return None
         dZ = self._dX(G.shape)
-        np.greater(self._z, 0, out=dZ)
+        ew.relu_grad(self._z, out=dZ)
         dZ *= G
         return dZ
 
@@ -110,8 +111,7 @@ class LeakyReLU(Activation):
 
     def _forward(self, Z):
         H = self._out(Z.shape)
-        np.multiply(Z, self.slope, out=H)
-        np.maximum(H, Z, out=H)  # max(z, a z) is leaky ReLU because 0 <= a < 1
+        ew.leaky_relu(Z, self.slope, out=H)
         self._z = Z
         return H
 
@@ -119,9 +119,8 @@ class LeakyReLU(Activation):
         if not input_grad:
             return None
         dZ = self._dX(G.shape)
-        positive = self._z > 0
-        np.multiply(G, self.slope, out=dZ)
-        np.copyto(dZ, G, where=positive)
+        ew.leaky_relu_grad(self._z, self.slope, out=dZ)
+        dZ *= G
         return dZ
 
 
@@ -140,7 +139,7 @@ class Sigmoid(Activation):
 
     def _forward(self, Z):
         H = self._out(Z.shape)
-        stable_sigmoid(Z, out=H)
+        ew.sigmoid(Z, out=H)
         self._h = H
         return H
 
@@ -149,23 +148,13 @@ class Sigmoid(Activation):
             return None
         H = self._h
         dZ = self._dX(G.shape)
-        np.subtract(1, H, out=dZ)
-        dZ *= H
+        ew.sigmoid_grad(H, out=dZ)
         dZ *= G
         return dZ
 
 
-def stable_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    r""":math:`\sigma(z)` without overflow: :math:`1/(1+e^{-|z|})` for z >= 0 and
-    :math:`e^{-|z|}/(1+e^{-|z|})` for z < 0. ``out`` may not alias ``z``."""
-    if out is None:
-        out = np.empty_like(z)
-    e = np.exp(-np.abs(z))
-    np.add(e, 1.0, out=out)
-    np.reciprocal(out, out=out)
-    np.multiply(e, out, out=e)
-    np.copyto(out, e, where=z < 0)
-    return out
+#: The stable sigmoid of :mod:`chainrule.elementwise` (kept under its old name).
+stable_sigmoid = ew.sigmoid
 
 
 class Tanh(Activation):
@@ -178,7 +167,7 @@ class Tanh(Activation):
 
     def _forward(self, Z):
         H = self._out(Z.shape)
-        np.tanh(Z, out=H)
+        ew.tanh(Z, out=H)
         self._h = H
         return H
 
@@ -186,8 +175,7 @@ class Tanh(Activation):
         if not input_grad:
             return None
         dZ = self._dX(G.shape)
-        np.multiply(self._h, self._h, out=dZ)
-        np.subtract(1, dZ, out=dZ)
+        ew.tanh_grad(self._h, out=dZ)
         dZ *= G
         return dZ
 
@@ -231,9 +219,7 @@ class Softmax(Activation):
 
     def _forward(self, Z):
         S = self._out(Z.shape)
-        np.subtract(Z, Z.max(axis=1, keepdims=True), out=S)
-        np.exp(S, out=S)
-        S /= S.sum(axis=1, keepdims=True)
+        ew.softmax(Z, out=S)
         self._h = S
         return S
 
@@ -241,9 +227,4 @@ class Softmax(Activation):
         if not input_grad:
             return None
         S = self._h
-        dZ = self._dX(G.shape)
-        np.multiply(G, S, out=dZ)
-        inner = dZ.sum(axis=1, keepdims=True)
-        np.subtract(G, inner, out=dZ)
-        dZ *= S
-        return dZ
+        return ew.softmax_backward(S, G, out=self._dX(G.shape))
