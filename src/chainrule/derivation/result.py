@@ -128,6 +128,9 @@ class Derivation:
             want = values[s.quantity.name]
             report.errors[s.name] = relative_error(s.expr.evaluate(values), want)
             report.expanded_errors[s.name] = relative_error(s.expanded.evaluate(values), want)
+            if s.simplified is not None:
+                got = s.simplified.evaluate(values)
+                report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
         return report
 
     def __repr__(self) -> str:
