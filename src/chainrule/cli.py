@@ -3,11 +3,12 @@
 Each subcommand lives in ``chainrule.commands.<name>`` and defines
 ``register(subparsers) -> argparse.ArgumentParser`` whose parser sets ``func``: a callable
 ``func(args) -> int`` that does the job, prints human output on stdout (progress on stderr),
-or with ``--json`` one JSON object on stdout through :func:`emit`.
+or with ``--json`` one JSON object on stdout through
+:func:`chainrule.commands.output.emit`.
 
-Exit codes: 0 ok, 1 failure of the job, 2 usage or config error, 3 a check failed,
-4 bad data or checkpoint, 130 interrupted. A :class:`~chainrule.errors.ChainruleError`
-is printed as its message, never as a traceback.
+The exit code is 0 when the job succeeds, else the ``exit_code`` of the error class that
+stopped it (:mod:`chainrule.errors` holds them all). A
+:class:`~chainrule.errors.ChainruleError` is printed as its message, never as a traceback.
 """
 
 from __future__ import annotations
@@ -17,53 +18,22 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, ConfigError, Interrupted
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph")
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_BAD_DATA = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED = 130
-
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line message (its default too), kept
-    explicit so usage errors stay distinguishable from job failures."""
+    """argparse that exits with a :class:`~chainrule.errors.ConfigError`'s code (a usage
+    error is one) and a one-line message, kept explicit so usage errors stay
+    distinguishable from job failures."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Give a subcommand the common ``--json`` flag."""
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object on stdout (progress stays on stderr)",
-    )
-
-
-def emit(args: argparse.Namespace, payload: dict[str, Any], render: Callable[[], None]) -> None:
-    """Print ``payload`` as one JSON object when ``--json`` was given, else call ``render``."""
-    if getattr(args, "json", False):
-        json.dump(payload, sys.stdout, default=_json_default)
-        sys.stdout.write("\n")
-    else:
-        render()
-
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+        self.exit(ConfigError.exit_code, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,10 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (``chainrule ... | head``): not an error of the job.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
-        return EXIT_OK
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return Interrupted.exit_code
     except ChainruleError as err:
         if getattr(args, "json", False):
             json.dump({"ok": False, "error": type(err).__name__, "message": str(err)}, sys.stdout)

@@ -4,9 +4,10 @@ Every error a user can cause is a :class:`ChainruleError`. Its message names the
 (a layer such as ``Linear 2``, a file and byte offset, a config key, a column in a formula),
 what was seen and what was expected, and a hint where a common mistake fits.
 
-Each class carries the exit code the command line uses for it (see DESIGN.md):
-0 ok, 1 failure of the job, 2 usage or config error, 3 a check failed,
-4 bad data or checkpoint, 130 interrupted.
+Each class carries the exit code the command line uses for it, its ``exit_code``, and no
+other place writes these numbers: 1 a failure of the job, 2 a usage or config error, 3 a
+check that failed, 4 bad data or a bad checkpoint, 130 (:class:`Interrupted`) Ctrl-C. A job
+that succeeds exits with 0.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ExpressionError",
+    "Interrupted",
     "ShapeError",
     "StateError",
     "TrainingError",
@@ -108,3 +110,10 @@ class ExpressionError(ChainruleError, ValueError):
             shown_cut, caret_col = shown, self.column
         where = f"line {self.line}, column {self.column}"
         return f"{self.message} ({where})\n  {shown_cut}\n  {' ' * (caret_col - 1)}^"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: not a :class:`ChainruleError` (an ``except ChainruleError`` must not swallow
+    it), but the command line gives it, and any ``KeyboardInterrupt``, this exit code."""
+
+    exit_code = 130

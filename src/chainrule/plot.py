@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.atomic import atomic_write
 from chainrule.errors import ConfigError, ShapeError
 
 __all__ = ["learning_curves", "weight_grid"]
@@ -30,19 +31,10 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    from chainrule.checkpoint import _fsync_directory
-
+    # atomic, so an interrupted run never leaves half a PNG
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a temporary name and a rename, so an interrupted run never leaves half a PNG
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-        _fsync_directory(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_write(path) as fh:
+        fig.savefig(fh, format="png", dpi=100)
     return path
 
 

@@ -2,6 +2,8 @@
 
 >>> did_you_mean("adma", ["sgd", "adam", "adamw"])
 "; did you mean 'adam'?"
+>>> did_you_mean("adma", ["sgd", "adam"], sentence=True)
+" Did you mean 'adam'?"
 >>> did_you_mean("zzz", ["sgd", "adam"])
 ''
 """
@@ -14,8 +16,11 @@ from collections.abc import Iterable
 __all__ = ["did_you_mean"]
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str], *, sentence: bool = False) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``word``, or ``""`` when
-    none is close (``difflib``'s ratio of at least 0.6), to end an error message with."""
+    none is close (``difflib``'s ratio of at least 0.6), to end an error message with;
+    ``sentence=True`` gives ``" Did you mean 'x'?"``, to follow a full stop."""
     close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    if not close:
+        return ""
+    return f" Did you mean {close[0]!r}?" if sentence else f"; did you mean {close[0]!r}?"

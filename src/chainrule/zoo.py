@@ -27,6 +27,7 @@ from chainrule.losses import (
     SoftmaxCrossEntropy,
 )
 from chainrule.model import Sequential
+from chainrule.suggest import did_you_mean
 
 __all__ = ["Network", "build", "describe", "names"]
 
@@ -196,10 +197,7 @@ def describe(name: str) -> str:
 
 def _entry(name: str) -> _Entry:
     if name not in _ZOO:
-        import difflib
-
-        close = difflib.get_close_matches(name, _ZOO, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, _ZOO, sentence=True)
         raise ConfigError(f"unknown zoo network {name!r}; known: {', '.join(_ZOO)}.{hint}")
     return _ZOO[name]
 

@@ -48,11 +48,20 @@ def test_python2_batches(tmp_path, fmt, rng):
     _check(load(f"cifar10:{tmp_path}"), batches)
 
 
-def test_python3_batches(tmp_path, fmt, rng):
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("key", [str, str.encode])
+def test_python3_batches(tmp_path, fmt, rng, protocol, key):
+    # Python 3 rewrites bytes at protocol 2 through _codecs.encode, and arrays at
+    # protocol 5 through numpy's _frombuffer: the official batches re-saved that way load.
     batches = fmt.cifar_arrays(rng)
     for name, (images, labels) in zip(fmt.PYTHON_NAMES, batches, strict=True):
-        batch = {"data": fmt.cifar_planes(images), "labels": labels.tolist()}
-        (tmp_path / name).write_bytes(pickle.dumps(batch, protocol=4))
+        batch = {
+            key("batch_label"): b"training batch",
+            key("labels"): labels.tolist(),
+            key("data"): fmt.cifar_planes(images),
+            key("filenames"): [f"{i}.png".encode() for i in range(len(labels))],
+        }
+        (tmp_path / name).write_bytes(pickle.dumps(batch, protocol=protocol))
     _check(load(f"cifar10:{tmp_path}"), batches)
 
 
@@ -99,7 +108,7 @@ def test_oversized_file_is_refused_unread(tmp_path, monkeypatch):
     [
         (b"cos\nsystem\n(S'echo owned > pwned.txt'\ntR.", "os.system"),
         (b"cbuiltins\neval\n(S'1+1'\ntR.", "builtins.eval"),
-        (b"c_codecs\nencode\n(X\x01\x00\x00\x00aX\x06\x00\x00\x00latin1tR.", "_codecs.encode"),
+        (b"c_codecs\ndecode\n(X\x01\x00\x00\x00aX\x06\x00\x00\x00latin1tR.", "_codecs.decode"),
         (b"cnumpy\nload\n(S'x'\ntR.", "numpy.load"),
     ],
 )

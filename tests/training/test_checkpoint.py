@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -42,14 +43,14 @@ def test_low_level_round_trip_and_manifest(tmp_path):
     path = write_checkpoint(tmp_path / "x.chainrule", ARRAYS, {"kind": "rbm", "n_hidden": 3})
     arrays, manifest = read_checkpoint(path)
     assert manifest["kind"] == "rbm" and manifest["n_hidden"] == 3
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["arrays"]["a"]["shape"] == [2, 3] and manifest["arrays"]["a"]["dtype"] == "<f4"
     for k, v in ARRAYS.items():
         np.testing.assert_array_equal(arrays[k], v)
         assert arrays[k].dtype == v.dtype
     # the documented layout: an uncompressed .npz that also holds manifest.json
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["a.npy", "b.npy", "manifest.json"]
+        assert sorted(zf.namelist()) == ["a.npy", "b.npy", "manifest.json", "manifest.sha256"]
         assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
     with np.load(path, allow_pickle=False) as npz:
         np.testing.assert_array_equal(npz["a"], ARRAYS["a"])
@@ -104,10 +105,14 @@ def test_truncated_checkpoint_is_named(tmp_path, keep):
         read_checkpoint(path)
 
 
-def _rewrite_member(path: Path, name: str, transform) -> None:
+def _rewrite_member(path: Path, name: str, transform, sign: bool = True) -> None:
+    """Rewrite one member; a new manifest gets its matching SHA-256 unless ``sign=False``
+    (a consistent lie, which only the schema and the array checks can see)."""
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     members[name] = transform(members[name])
+    if name == "manifest.json" and sign:
+        members["manifest.sha256"] = hashlib.sha256(members[name]).hexdigest().encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for n, data in members.items():
             zf.writestr(n, data)

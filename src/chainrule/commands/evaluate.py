@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import CheckpointError, ShapeError
 
 
@@ -47,7 +47,7 @@ def prepare(ckpt: Any, X: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.train import accuracy, targets_for
+    from chainrule.commands.targets import accuracy, targets_for
     from chainrule.data import load
     from chainrule.train import loss_and_accuracy
 
@@ -78,4 +78,4 @@ def run(args: argparse.Namespace) -> int:
         )
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0

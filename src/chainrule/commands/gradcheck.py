@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chainrule.cli import EXIT_CHECK_FAILED, EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
+from chainrule.errors import CheckFailedError
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             payload,
             lambda: print("\n".join(f"{n}: {d}" for n, d in payload["models"].items())),
         )
-        return EXIT_OK
+        return 0
     names = args.model or zoo.names()
     results = {}
     for name in names:
@@ -88,4 +89,4 @@ def run(args: argparse.Namespace) -> int:
         )
 
     emit(args, payload, render)
-    return EXIT_OK if ok else EXIT_CHECK_FAILED
+    return 0 if ok else CheckFailedError.exit_code

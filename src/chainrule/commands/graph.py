@@ -12,7 +12,7 @@ import math
 import sys
 from typing import Any
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 
 
@@ -156,4 +156,4 @@ def run(args: argparse.Namespace) -> int:
                 print(f"wrote {path}")
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0

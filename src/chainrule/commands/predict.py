@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import DataError
 
 
@@ -92,4 +92,4 @@ def run(args: argparse.Namespace) -> int:
             print(line)
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0

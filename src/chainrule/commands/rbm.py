@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli import EXIT_OK, add_json_flag, emit
+from chainrule.arguments import positive_int
+from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 from chainrule.plot import image_grid
 
@@ -74,8 +75,8 @@ def run_train(args: argparse.Namespace) -> int:
     from chainrule.rbm import MAX_EXACT_UNITS, RBM, fit, load_binary_digits
 
     started = time.perf_counter()
-    if args.sample_steps < 1:
-        raise ConfigError(f"--sample-steps is {args.sample_steps}; expected an integer >= 1")
+    message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
+    positive_int(args.sample_steps, message)
     out = _output_folder(args.out)
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
@@ -127,7 +128,7 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"{name}: {path}")
 
     emit(args, payload, render)
-    return EXIT_OK
+    return 0
 
 
 def _train_settings(args: argparse.Namespace) -> dict[str, Any]:

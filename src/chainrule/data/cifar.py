@@ -3,21 +3,21 @@
 A binary batch is a run of 3,073-byte records: one label byte, then 1,024 red, 1,024
 green and 1,024 blue pixel bytes, each plane row by row. A python batch is a pickled dict
 with ``data`` (uint8, shape (n, 3072), same layout) and ``labels`` (n ints); it is read
-through :class:`RestrictedUnpickler`, which builds nothing but those arrays.
+through :class:`~chainrule.data.cifar_pickle.RestrictedUnpickler`, which builds nothing but
+a uint8 array from bytes (see :mod:`chainrule.data.cifar_pickle`).
 """
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from chainrule.data.cifar_pickle import RestrictedUnpickler, unpickle_batch
 from chainrule.data.dataset import Dataset
 from chainrule.errors import DataError
+from chainrule.readfile import open_regular
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -48,60 +48,18 @@ PYTHON_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 SUBDIRS = ("", "cifar-10-batches-bin", "cifar-10-batches-py")
 
 
-def _reconstruct() -> Any:
-    # The running NumPy's array-rebuilding function, whichever module it lives in
-    # (numpy.core in 1.x, numpy._core in 2.x), without importing the deprecated alias.
-    return np.zeros(0).__reduce__()[0]
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild NumPy arrays and plain containers, and nothing else.
-
-    Pickles name the functions that rebuild their objects; a hostile pickle can name any
-    function (``os.system``). Only the three globals a pickled ``ndarray`` needs are
-    resolved; any other raises a :class:`DataError` naming it.
-    """
-
-    ALLOWED = frozenset(
-        {
-            ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"),
-            ("numpy", "ndarray"),
-            ("numpy", "dtype"),
-        }
-    )
-
-    def __init__(self, file: io.BufferedIOBase, *, where: str) -> None:
-        # CIFAR's batches were written by Python 2: its byte strings load as bytes.
-        super().__init__(file, encoding="bytes")
-        self.where = where
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.ALLOWED:
-            raise DataError(
-                f"{self.where}: refused to load the global {module}.{name}; a CIFAR-10 python "
-                "batch holds only NumPy arrays, lists and strings, so this file is not one "
-                "(and unpickling it could run code)"
-            )
-        if name == "_reconstruct":
-            return _reconstruct()
-        return np.ndarray if name == "ndarray" else np.dtype
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise DataError(f"{self.where}: refused a persistent object reference in the pickle")
-
-
 def _read_bounded(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
+    with open_regular(path, "CIFAR-10 file", DataError) as fh:
+        size = os.fstat(fh.fileno()).st_size
         if size > MAX_BATCH_BYTES:
             raise DataError(
                 f"CIFAR-10 file {path}: {size} bytes, more than the {MAX_BATCH_BYTES} a batch "
                 "can have; is this the right file?"
             )
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read CIFAR-10 file {path}: {exc.strerror or exc}") from exc
+        try:
+            return fh.read(MAX_BATCH_BYTES + 1)
+        except OSError as exc:
+            raise DataError(f"cannot read CIFAR-10 file {path}: {exc.strerror or exc}") from exc
 
 
 def _check_labels(labels: np.ndarray, path: Path, record_bytes: int | None) -> np.ndarray:
@@ -171,30 +129,8 @@ def read_cifar_python(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndar
     y : np.ndarray, shape (n,), int64
     """
     path = Path(path)
-    where = f"CIFAR-10 file {path}"
-    raw = _read_bounded(path)
-    try:
-        obj = RestrictedUnpickler(io.BytesIO(raw), where=where).load()
-    except DataError:
-        raise
-    except Exception as exc:  # a damaged pickle fails in many ways; all mean the same here
-        raise DataError(
-            f"{where}: not a readable python batch ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not isinstance(obj, dict):
-        raise DataError(f"{where}: expected a pickled dict, found {type(obj).__name__}")
-    batch = {k.decode("latin-1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
-    data, labels = batch.get("data"), batch.get("labels")
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
-        raise DataError(f"{where}: expected 'data' to be a uint8 array of shape (n, 3072)")
-    if data.shape[1] != 3072:
-        raise DataError(f"{where}: 'data' has shape {data.shape}, expected (n, 3072)")
-    if not isinstance(labels, list) or not all(type(v) is int and v >= 0 for v in labels):
-        raise DataError(f"{where}: expected 'labels' to be a list of class numbers")
-    if len(labels) != data.shape[0]:
-        raise DataError(f"{where}: {data.shape[0]} images but {len(labels)} labels")
-    y = _check_labels(np.asarray(labels, dtype=np.int64), path, None)
-    return _to_hwc(data), y
+    batch = unpickle_batch(_read_bounded(path), f"CIFAR-10 file {path}")
+    return _to_hwc(batch["data"]), np.asarray(batch["labels"], dtype=np.int64)
 
 
 def _locate(directory: Path) -> tuple[list[Path], str] | None:

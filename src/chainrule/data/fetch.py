@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from chainrule.atomic import atomic_write, replace_durably
 from chainrule.errors import ChainruleError, ConfigError, DataError
 
 __all__ = ["DATASETS", "MIRRORS", "download"]
@@ -279,7 +280,7 @@ def _verify_and_rename(part: Path, target: Path, sha256: str, url: str) -> None:
             f"{sha256}; it was deleted. Try again later; if this repeats, the server is "
             "sending a different file"
         )
-    os.replace(part, target)
+    replace_durably(part, target)
 
 
 def _unpack_cifar(archive: Path, dest: Path) -> None:
@@ -300,12 +301,9 @@ def _unpack_cifar(archive: Path, dest: Path) -> None:
                     raise DataError(f"{archive}: member {member.name} is {member.size} bytes")
                 source = tar.extractfile(member)
                 assert source is not None
-                final = dest / member.name
-                tmp = final.with_name(final.name + ".tmp")
-                with source, open(tmp, "wb") as out:
+                with source, atomic_write(dest / member.name) as out:
                     while block := source.read(1 << 20):
                         out.write(block)
-                os.replace(tmp, final)
                 found.add(member.name)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise DataError(f"{archive}: cannot unpack the archive ({exc})") from exc

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from chainrule.arguments import check, positive
 from chainrule.errors import CheckpointError
 from chainrule.optim import blocks
-from chainrule.optim.arguments import check, positive
 
 __all__ = ["Optimizer"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.optim.arguments import check
+from chainrule.arguments import check
 
 __all__ = ["BLOCK_BYTES", "FLUSH_EVERY", "Job", "flat_blocks", "flush_subnormals"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.optim.arguments import check, nonneg, positive, unit
+from chainrule.arguments import check, nonneg, positive, unit
 from chainrule.optim.base import Optimizer
 
 __all__ = ["SGD", "Adam", "AdamW", "Momentum", "RMSProp"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from chainrule.optim.arguments import check, nonneg, positive
+from chainrule.arguments import nonneg, positive, positive_int
 
 __all__ = [
     "SCHEDULES",
@@ -54,8 +54,9 @@ class StepLR(Schedule):
     name = "step"
 
     def __init__(self, step_size: int, gamma: float = 0.1) -> None:
-        check(int(step_size) >= 1, f"step_size must be >= 1, got {step_size}")
-        self.step_size = int(step_size)
+        self.step_size = positive_int(
+            step_size, f"step_size must be a whole number >= 1, got {step_size!r}"
+        )
         self.gamma = positive("gamma", gamma)
 
     def __call__(self, epoch: int, base_lr: float) -> float:
@@ -82,8 +83,7 @@ class CosineLR(Schedule):
     name = "cosine"
 
     def __init__(self, t_max: int, lr_min: float = 0.0) -> None:
-        check(int(t_max) >= 1, f"t_max must be >= 1, got {t_max}")
-        self.t_max = int(t_max)
+        self.t_max = positive_int(t_max, f"t_max must be a whole number >= 1, got {t_max!r}")
         self.lr_min = nonneg("lr_min", lr_min)
 
     def __call__(self, epoch: int, base_lr: float) -> float:
@@ -103,8 +103,7 @@ class LinearWarmup(Schedule):
     def __init__(
         self, warmup: int, start_factor: float = 0.1, after: Schedule | None = None
     ) -> None:
-        check(int(warmup) >= 1, f"warmup must be >= 1, got {warmup}")
-        self.warmup = int(warmup)
+        self.warmup = positive_int(warmup, f"warmup must be a whole number >= 1, got {warmup!r}")
         self.start_factor = positive("start_factor", start_factor)
         self.after = after
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule import arguments
 from chainrule.errors import ConfigError, DataError, ShapeError
 
 
@@ -85,9 +86,7 @@ def as_batch(
 
 def positive_int(value: object, name: str, where: str) -> int:
     """Return ``value`` as an int >= 1, or raise ConfigError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{where}: {name} is {value!r}; expected an integer >= 1")
-    return int(value)
+    return arguments.positive_int(value, f"{where}: {name} is {value!r}; expected an integer >= 1")
 
 
 def non_negative(value: object, name: str, where: str, *, below_one: bool = False) -> float:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.arguments import positive_int
 from chainrule.errors import ConfigError
 from chainrule.optim.factories import make_schedule
 from chainrule.train.state import Run
@@ -97,9 +98,8 @@ class ModelCheckpoint(Callback):
     (the checkpoint it replaces stays as ``<path>.prev``)."""
 
     def __init__(self, path: str | Path, every: int = 1) -> None:
-        if int(every) < 1:
-            raise ConfigError(f"ModelCheckpoint: every must be >= 1, got {every}")
-        self.path, self.every = Path(path), int(every)
+        message = f"ModelCheckpoint: every must be a whole number >= 1, got {every!r}"
+        self.path, self.every = Path(path), positive_int(every, message)
 
     def on_epoch_end(self, run: Run, logs: dict[str, float]) -> None:
         if run.epoch % self.every == 0:

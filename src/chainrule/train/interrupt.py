@@ -7,13 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chainrule.errors import Interrupted
 from chainrule.train.history import History
 from chainrule.train.state import Run
 
 __all__ = ["InterruptFlag", "TrainingInterrupted", "interrupted"]
 
 
-class TrainingInterrupted(KeyboardInterrupt):
+class TrainingInterrupted(Interrupted):
     """Ctrl-C during :func:`fit`: the run stopped after a whole step and, where a path was
     given, saved a checkpoint (``.checkpoint``) to resume from. ``.history`` so far."""
 

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from chainrule.arguments import positive_int, whole_number
 from chainrule.errors import ConfigError, TrainingError
 from chainrule.losses import L2
 from chainrule.progress import EpochProgress
@@ -149,12 +150,10 @@ class _Plan(NamedTuple):
 
 
 def _check_settings(epochs: Any, batch_size: Any, l2: Any) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ConfigError(f"epochs must be a whole number >= 1, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+    positive_int(epochs, f"epochs must be a whole number >= 1, got {epochs!r}")
+    if not whole_number(batch_size):
         raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+    positive_int(batch_size, f"batch_size must be >= 1, got {batch_size}")
     if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
         raise ConfigError(f"l2 must be a number >= 0, got {l2!r}")
 

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli import add_json_flag
+from chainrule.commands.output import add_json_flag
 from chainrule.commands.train.building import (
     ACTIVATIONS,
     LOSSES,
-    accuracy,
     build_loss,
     build_schedule,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.running import CHECKPOINT_NAME, run
 from chainrule.commands.train.settings import (
@@ -40,7 +38,6 @@ __all__ = [
     "CHECKPOINT_NAME",
     "DEFAULTS",
     "LOSSES",
-    "accuracy",
     "build_loss",
     "build_schedule",
     "check_settings",
@@ -50,7 +47,6 @@ __all__ = [
     "resolve_settings",
     "run",
     "run_directory",
-    "targets_for",
 ]
 
 

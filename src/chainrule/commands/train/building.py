@@ -14,13 +14,11 @@ from chainrule.suggest import did_you_mean
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
-    "accuracy",
     "build_loss",
     "build_schedule",
     "describe",
     "parse_layers",
     "run_directory",
-    "targets_for",
 ]
 
 LOSSES = {
@@ -112,23 +110,6 @@ def run_directory(out: str | None) -> Path:
         path = Path("runs") / f"{stamp}-{k}"
         k += 1
     return path
-
-
-def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
-    """Integer labels for softmax cross-entropy, one-hot rows for the other losses."""
-    if getattr(loss, "kind", "") == "SoftmaxCrossEntropy":
-        return y
-    from chainrule.data import one_hot
-
-    return one_hot(y, n_classes)
-
-
-def accuracy(model: Any, X: Any, y: Any) -> float:
-    """Share of rows whose largest output is at the true label."""
-    out = model.predict(X, batch_size=4096)
-    if out.shape[1] == 1:
-        return float(((out[:, 0] > 0) == (y == 1)).mean())
-    return float((out.argmax(axis=1) == y).mean())
 
 
 def describe(model: Any) -> str:

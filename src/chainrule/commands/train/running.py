@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from chainrule.cli import EXIT_OK, emit
+from chainrule.atomic import atomic_write
+from chainrule.commands.output import emit
+from chainrule.commands.targets import accuracy, targets_for
 from chainrule.commands.train.building import (
-    accuracy,
     build_loss,
     build_schedule,
     describe,
     parse_layers,
     run_directory,
-    targets_for,
 )
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
 from chainrule.errors import ConfigError
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"run saved in {out_dir}/ ({files})")
 
     emit(args, result, render)
-    return EXIT_OK
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
@@ -239,10 +238,6 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_write(path, text=True) as fh:
         json.dump(payload, fh, indent=1)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -1,0 +1,43 @@
+"""How a subcommand prints: human text, or with ``--json`` one JSON object on stdout.
+
+Progress and messages go to stderr, so ``chainrule ... --json | jq`` always reads one
+object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["add_json_flag", "emit"]
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Give a subcommand the common ``--json`` flag."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (progress stays on stderr)",
+    )
+
+
+def emit(args: argparse.Namespace, payload: dict[str, Any], render: Callable[[], None]) -> None:
+    """Print ``payload`` as one JSON object when ``--json`` was given, else call ``render``."""
+    if getattr(args, "json", False):
+        json.dump(payload, sys.stdout, default=_json_default)
+        sys.stdout.write("\n")
+    else:
+        render()
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
