@@ -7,12 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.derivation import render
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.plan import Plan
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError
 from chainrule.expr.shapes import Shape
 from chainrule.expr.symbols import canonical
+from chainrule.suggest import did_you_mean
 
 __all__ = ["Derivation", "Verification"]
 
@@ -94,11 +96,8 @@ class Derivation:
         W^{2}}"``, ``"\\delta^{[1]}"``)."""
         found = self._by_key.get(key) or self._by_key.get(canonical(key))
         if found is None:
-            import difflib
-
             keys = [s.name for s in self.steps]
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, keys, sentence=True)
             raise ConfigError(
                 f"the derivation has no step {key!r}; steps: {', '.join(keys)}.{hint}"
             )
@@ -132,6 +131,42 @@ class Derivation:
                 got = s.simplified.evaluate(values)
                 report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
         return report
+
+    # ------------------------------------------------------------ printing
+
+    def _checked(self, verify: bool) -> Verification | None:
+        return self.verify() if verify else None
+
+    def to_latex(self, *, document: bool = False, verify: bool = False) -> str:
+        """LaTeX ``aligned`` blocks, or with ``document=True`` a whole ``.tex`` file that
+        pdflatex compiles (amsmath, amssymb). ``verify=True`` adds the closing check (it
+        needs the zoo network's example batch)."""
+        if document:
+            return render.to_document(self, self._checked(verify))
+        return render.to_latex(self, self._checked(verify))
+
+    def to_markdown(self, *, verify: bool = False) -> str:
+        """Markdown with ``$$`` blocks."""
+        return render.to_markdown(self, self._checked(verify))
+
+    def to_html(self, *, verify: bool = False) -> str:
+        """A self-contained HTML page with MathML."""
+        return render.to_html(self, self._checked(verify))
+
+    def to_text(self, *, verify: bool = False) -> str:
+        """Unicode text for a terminal."""
+        return render.to_text(self, self._checked(verify))
+
+    def to_json(self, *, verify: bool = False) -> str:
+        """JSON: every step with its name, LaTeX, text, shape, layer (and error)."""
+        return render.to_json(self, self._checked(verify))
+
+    def _repr_latex_(self) -> str:
+        rows = " \\\\ ".join(f"{s.lhs} &= {s.rhs}" for s in self.steps)
+        return f"$$\\begin{{aligned}}{rows}\\end{{aligned}}$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def __repr__(self) -> str:
         return (
