@@ -132,6 +132,14 @@ class Derivation:
                 report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
         return report
 
+    def trace(self, X: Any = None, y: Any = None, *, at: str | None = None):
+        """The numeric trace (:class:`~chainrule.derivation.trace.Trace`): each step's
+        formula, the numbers put in, and the value, exact where the inputs are rational.
+        ``at``: values such as ``"x=[1, 0.5]; W1=[[0.75, 0.5], [-1, 1]]"``."""
+        from chainrule.derivation.trace import trace
+
+        return trace(self, X, y, at)
+
     # ------------------------------------------------------------ printing
 
     def _checked(self, verify: bool) -> Verification | None:
