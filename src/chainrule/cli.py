@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from chainrule.errors import ChainruleError, ConfigError, Interrupted
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("gradcheck", "rbm", "train", "evaluate", "predict", "graph")
+COMMANDS: tuple[str, ...] = (
+    "gradcheck", "rbm", "train", "evaluate", "predict", "graph", "derive",
+)  # fmt: skip
 
 
 class _Parser(argparse.ArgumentParser):

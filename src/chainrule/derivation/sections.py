@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from chainrule.derivation.notes import conventions
 from chainrule.derivation.step import Step
 from chainrule.expr import tree as T
-from chainrule.expr.maps import substitute
 from chainrule.expr.render import to_latex, to_text
 from chainrule.expr.shapes import Shape
+from chainrule.formulas import LAYOUT_STORAGE, Names, Quantity
+from chainrule.layers import Linear
 
 __all__ = ["Line", "Section", "sections", "shape_latex", "shape_text"]
 
@@ -79,21 +80,24 @@ def recurrence(d) -> list[Line]:
     plan = d.plan
     if len(plan.blocks) < 2:
         return []
-    b = plan.blocks[-1]
-    lin = b.linear
-    names = plan.linear_names(b)
     nt = plan.notation
-    # Rename the last layer's quantities to the general ones (layer l + 1, l, l - 1).
-    general = {
-        plan.q[f"W{b.k}"].name: nt.layer(nt.weight, "l+1"),
-        plan.q[f"d{b.pre}"].name: _delta(plan, "l+1"),
-        plan.q[f"d{plan.block_input(b)}"].name: nt.grad(nt.layer(nt.act, "l")),
-    }
-    f = lin.formulas(names)
-    into_h = substitute(
-        f.backward["in"],
-        {old: T.Symbol(new, _shape(f.backward["in"], old)) for old, new in general.items()},
+    store = LAYOUT_STORAGE[plan.layout]
+    d_out, d_in = "d_{l+1}", "d_l"
+    n = plan.n
+    # The general layer l + 1 in the layout's own storage (a notation's stored-transposed
+    # weight is a fact about one layer, not about the recurrence).
+    names = Names(
+        {
+            "in": Quantity(nt.layer(nt.act, "l"), (n, d_in), store["batch"]),
+            "out": Quantity(nt.layer(nt.pre, "l+1"), (n, d_out), store["batch"]),
+            "grad": Quantity(_delta(plan, "l+1"), (n, d_out), store["batch"]),
+            "d_in": Quantity(nt.grad(nt.layer(nt.act, "l")), (n, d_in), store["batch"]),
+            "W": Quantity(nt.layer(nt.weight, "l+1"), (d_out, d_in), store["weight"]),
+            "d_W": Quantity(nt.grad(nt.layer(nt.weight, "l+1")), (d_out, d_in), store["weight"]),
+        },
+        n,
     )
+    into_h = Linear(1, 1, bias=False).formulas(names).backward["in"]
     z = T.Symbol(nt.layer(nt.pre, "l"), into_h.shape)
     g_prime = T.Apply(nt.layer("g^{[{l}]}", "l"), (z,), 1)
     delta = T.ElementwiseProduct(into_h, g_prime)
