@@ -31,6 +31,7 @@ transposed     numbers of the weights the notation stores transposed (seed 003: 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -73,9 +74,11 @@ class Notation:
     lam: str = "\\lambda"
     transposed: tuple[int, ...] = ()
 
-    def layer(self, template: str, k: int) -> str:
-        """A template for layer ``k``: ``W^{[{l}]}`` -> ``W^{[2]}``."""
-        return template.replace("{l}", str(k))
+    def layer(self, template: str, k: int | str) -> str:
+        """A template for layer ``k``: ``W^{[{l}]}`` -> ``W^{[2]}``, ``w_{l}`` -> ``w_{12}``
+        (braced right after ``_`` or ``^``, so that ``w_{l+1}`` is not ``w_l + 1``)."""
+        braced = re.sub(r"(?<=[_^])\{l\}", lambda _: "{" + str(k) + "}", template)
+        return braced.replace("{l}", str(k))
 
     def grad(self, q: str) -> str:
         """The name of dL/dq: ``\\frac{\\partial L}{\\partial q}`` or ``dq``."""

@@ -31,11 +31,13 @@ from chainrule.losses import SoftmaxCrossEntropy
 __all__ = ["Trace", "TraceRow", "trace"]
 
 MAX_SHOWN = 64  # entries of a value written out; larger values show their shape only
+MAX_EXACT_ENTRIES = 4096  # inputs and weights beyond this are traced in float64: Fraction
+# arithmetic on a 3072-input layer would take minutes
 
 _exact = np.frompyfunc(lambda v: v if isinstance(v, Fraction) else Fraction(repr(float(v))), 1, 1)
 
 
-def _rational(array: Any) -> np.ndarray:
+def _exact_array(array: Any) -> np.ndarray:
     a = np.asarray(array)
     return np.asarray(_exact(a), dtype=object).reshape(a.shape)
 
@@ -210,7 +212,14 @@ def trace(d, X: Any = None, y: Any = None, at: str | None = None) -> Trace:
 
 
 def _inputs(plan, X, y, given: dict[str, np.ndarray]) -> dict[str, Any]:
-    inputs: dict[str, Any] = {name: _rational(p.value) for name, p in plan.model.named_parameters()}
+    params = dict(plan.model.named_parameters())
+    size = sum(p.value.size for p in params.values()) + np.size(X if X is not None else 0)
+    exact = size <= MAX_EXACT_ENTRIES
+
+    def _rational(array: Any) -> np.ndarray:
+        return _exact_array(array) if exact else np.asarray(array, dtype=float)
+
+    inputs: dict[str, Any] = {name: _rational(p.value) for name, p in params.items()}
     if X is not None:
         inputs["X"] = _rational(np.atleast_2d(np.asarray(X, dtype=float)))
     if isinstance(plan.loss, SoftmaxCrossEntropy):
@@ -221,7 +230,7 @@ def _inputs(plan, X, y, given: dict[str, np.ndarray]) -> dict[str, Any]:
         inputs["y"] = _rational(np.eye(c, dtype=int)[labels])
     elif y is not None:
         inputs["y"] = _rational(np.asarray(y, dtype=float).reshape(-1, plan.q["y"].shape[1]))
-    inputs.update(given)
+    inputs.update({k: _rational(v) for k, v in given.items()})
     if not plan.batch and inputs["X"].shape[0] != 1:
         inputs["X"], inputs["y"] = inputs["X"][:1], inputs["y"][:1]
     return inputs
@@ -229,10 +238,13 @@ def _inputs(plan, X, y, given: dict[str, np.ndarray]) -> dict[str, Any]:
 
 def _layout_values(plan, inputs: dict[str, Any]) -> dict[str, Any]:
     values = {plan.q[k].name: plan.q[k].from_engine(v) for k, v in inputs.items() if k in plan.q}
+    exact = inputs["X"].dtype == object
     if plan.l2 is not None:
-        values[plan.q["lambda"].name] = Fraction(repr(plan.l2.lam))
+        lam = plan.l2.lam
+        values[plan.q["lambda"].name] = Fraction(repr(lam)) if exact else np.float64(lam)
     if plan.ones is not None:
-        values[plan.ones] = _rational(np.ones((1, inputs["X"].shape[0]), dtype=int))
+        ones = np.ones((1, inputs["X"].shape[0]), dtype=int)
+        values[plan.ones] = _exact_array(ones) if exact else ones.astype(float)
     return values
 
 

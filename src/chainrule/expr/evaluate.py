@@ -262,7 +262,8 @@ class _Evaluator:
 
     def power(self, base: Any, exponent: Any) -> Any:
         exp_value = np.asarray(exponent).reshape(()).item()
-        if not self.exact:
+        if not self.exact or not all(isinstance(b, Fraction) for b in np.asarray(base).flat):
+            # a float among exact values (an irrational norm): the power is a float too
             return np.power(np.asarray(base, dtype=float), float(exp_value))
         if exp_value.denominator != 1:
             return np.power(np.asarray(base).astype(float), float(exp_value))
