@@ -24,8 +24,15 @@ from chainrule.errors import ChainruleError, ConfigError, Interrupted
 
 #: Subcommand modules under ``chainrule.commands``, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "gradcheck", "rbm", "train", "evaluate", "predict", "graph", "derive",
-)  # fmt: skip
+    "gradcheck",
+    "rbm",
+    "train",
+    "evaluate",
+    "predict",
+    "graph",
+    "explore",
+    "derive",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -67,7 +67,7 @@ class GradcheckReport:
     checks: list[ParameterCheck]
     tol: float
     mode: str
-    eps: float
+    eps: float  # the finite-difference step h
     stencil: int
     loss_value: float
     notes: list[str] = field(default_factory=list)

@@ -217,7 +217,8 @@ class BinaryCrossEntropy(Loss):
     r"""Binary cross-entropy, summed over outputs, averaged over the batch.
 
     From probabilities ``p`` in (0, 1): :math:`L = -\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`,
-    with ``p`` clipped to :math:`[\epsilon, 1-\epsilon]` so that no log is infinite; gradient
+    with ``p`` clipped to :math:`[\epsilon, 1-\epsilon]` (``eps``, the clip bound) so that no
+    log is infinite; gradient
     :math:`(p - y) / (p (1 - p) n)`. With ``from_logits=True`` the output is the logit
     :math:`z` and :math:`L = \frac1n\sum [\max(z,0) - z y + \ln(1 + e^{-|z|})]`, stable for
     any z, gradient :math:`(\sigma(z) - y)/n`. Labels ``y`` lie in [0, 1] (usually {0, 1}).
@@ -233,7 +234,9 @@ class BinaryCrossEntropy(Loss):
     ) -> None:
         super().__init__(reduction)
         if not (0 < eps < 0.5):
-            raise ConfigError(f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}")
+            raise ConfigError(
+                f"BinaryCrossEntropy: eps (the clip bound of p) must be in (0, 0.5), got {eps!r}"
+            )
         self.from_logits = bool(from_logits)
         self.eps = float(eps)
 
@@ -320,10 +323,11 @@ class SoftmaxCrossEntropy(Loss):
 
     def _flat_index(self, n: int, c: int, y: np.ndarray) -> np.ndarray:
         """Positions ``k c + y_k`` of the true classes in the flattened (n, c) array."""
-        steps = self._buffers.get("steps")
-        if steps is None or steps.shape != (n,) or steps[-1] != (n - 1) * c:
-            steps = np.arange(0, n * c, c, dtype=np.intp)
-            self._buffers["steps"] = steps
+
+        def row_starts(steps: np.ndarray) -> None:
+            steps[...] = np.arange(0, n * c, c, dtype=np.intp)
+
+        steps = reusable(self._buffers, ("steps", c), (n,), np.dtype(np.intp), row_starts)
         index = self._buffer("index", (n,), np.dtype(np.intp))
         np.add(steps, y, out=index)
         return index

@@ -78,7 +78,7 @@ class Sequential:
                 raise ConfigError(
                     f"Sequential: item {i} is {type(layer).__name__}, not a chainrule layer"
                 )
-            if getattr(layer, "_owner", None) is not None:
+            if layer.owner is not None:
                 raise ConfigError(
                     f"Sequential: layer {i} ({layer!r}) already belongs to another model; "
                     "create a new layer object for each model"
@@ -94,7 +94,7 @@ class Sequential:
         rng = np.random.default_rng(seed)
         for layer in layers:
             layer.build(rng, dt)
-            layer._owner = self
+            layer.owner = self
         self._params: dict[str, Parameter] = {}
         for k, lin in enumerate(self.linear_layers, start=1):
             for p in lin.parameters():
@@ -152,6 +152,13 @@ class Sequential:
         """The architecture as plain data (JSON-able), one dict a layer."""
         return [layer.spec() for layer in self.layers]
 
+    def describe(self) -> str:
+        """The architecture in one line: ``"Linear(4->3) ReLU Linear(3->1)"``."""
+        return " ".join(
+            f"Linear({layer.d_in}->{layer.d_out})" if isinstance(layer, Linear) else layer.kind
+            for layer in self.layers
+        )
+
     @classmethod
     def from_spec(
         cls, spec: Sequence[dict[str, Any]], dtype: Any = np.float32, seed: int | None = None
@@ -191,12 +198,7 @@ class Sequential:
         other = copy.deepcopy(self)
         other.dtype = dt
         for layer in other.layers:
-            layer.dtype = dt
-            layer._buffers.clear()
-            layer.forget()
-            for p in layer.parameters():
-                p.value = p.value.astype(dt)
-                p.grad = np.zeros_like(p.value)
+            layer.to_dtype(dt)
         other._ready = False
         return other
 

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from chainrule.errors import ChainruleError
 
-__all__ = ["describe_kind", "open_regular", "read_regular"]
+__all__ = ["describe_kind", "not_a_directory", "open_regular", "read_regular"]
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -117,3 +117,17 @@ def read_regular(
     if max_bytes is not None and len(data) > max_bytes:
         raise error(f"{what} {path}: more than the {max_bytes} bytes allowed")
     return data
+
+
+def not_a_directory(path: Path, scheme: str, expected: str) -> str:
+    """The message for a data source ``scheme:DIR`` whose ``path`` is not a directory."""
+    if not os.path.lexists(path):
+        return f"{scheme}: directory {path} does not exist; it should hold {expected}"
+    try:
+        kind = describe_kind(os.stat(path).st_mode) or "a file"
+    except OSError as err:
+        kind = f"unusable ({_problem(path, err)})"
+    return (
+        f"{scheme}: {path} is {kind}, not a directory; give {scheme}:DIR the directory "
+        f"that holds {expected}"
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import subprocess
 import sys
 
@@ -94,9 +92,3 @@ def test_lazy_attribute():
     assert callable(cr.data.download)
     with pytest.raises(AttributeError):
         cr.data.no_such_thing  # noqa: B018
-
-
-@pytest.mark.parametrize("module", ["chainrule.data", "chainrule.data.preprocess"])
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 import io
 
 import numpy as np
 import pytest
 
-import chainrule.progress as progress
 from chainrule.errors import ShapeError
 from chainrule.progress import EpochProgress
 
@@ -49,10 +47,6 @@ def test_rich_bar_on_a_terminal():
 
 def test_verbose_two_prints_plain_lines_even_on_a_terminal():
     assert "epoch 2/2  loss 0.2500" in _run(_Terminal(), verbose=2)
-
-
-def test_progress_doctest():
-    assert doctest.testmod(progress).failed == 0
 
 
 def test_learning_curves_png(tmp_path):

@@ -9,23 +9,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit, summary
 from chainrule.errors import CheckpointError, ShapeError
+
+HELP = "loss and accuracy of a checkpoint on a data set"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "evaluate",
-        help="loss and accuracy of a checkpoint on a data set",
-        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
-    )
+    parser = add_command(subparsers, "evaluate", HELP, summary(__doc__), run)
     parser.add_argument("checkpoint", metavar="CKPT", help="a model.chainrule file")
     parser.add_argument("--data", help="data source (default: the one it was trained on)")
     parser.add_argument(
         "--split", choices=("test", "train"), default="test", help="which part (test)"
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit
 from chainrule.errors import CheckFailedError
+
+HELP = "check the gradients of the seed networks against finite differences"
+DESCRIPTION = (
+    "Compare every analytic gradient (weights, biases, L2 term, input) of the seed "
+    "networks with float64 central differences. Exit "
+    f"{CheckFailedError.exit_code} when a check fails."
+)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "gradcheck",
-        help="check the gradients of the seed networks against finite differences",
-        description=(
-            "Compare every analytic gradient (weights, biases, L2 term, input) of the seed "
-            "networks with float64 central differences. Exit 3 when a check fails."
-        ),
-    )
+    parser = add_command(subparsers, "gradcheck", HELP, DESCRIPTION, run)
     parser.add_argument(
         "--model",
         action="append",
@@ -35,7 +35,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and example data")
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -12,23 +12,22 @@ import math
 import sys
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit
 from chainrule.errors import ConfigError
+
+HELP = "show the forward and backward pass of a formula, node by node"
+DESCRIPTION = (
+    "Build the scalar computational graph of a formula (plain text or LaTeX), run "
+    "backpropagation from its value, print a forward and a backward table with every "
+    "node's value, local derivatives, upstream gradient and flow rule, and optionally "
+    "draw the graph. Vectors given as lists are expanded into scalars: w=[1,2,3] gives "
+    "the leaves w0, w1, w2."
+)
+EPILOG = 'example: chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg'
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "graph",
-        help="show the forward and backward pass of a formula, node by node",
-        description=(
-            "Build the scalar computational graph of a formula (plain text or LaTeX), run "
-            "backpropagation from its value, print a forward and a backward table with every "
-            "node's value, local derivatives, upstream gradient and flow rule, and optionally "
-            "draw the graph. Vectors given as lists are expanded into scalars: w=[1,2,3] gives "
-            "the leaves w0, w1, w2."
-        ),
-        epilog='example: chainrule graph "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg',
-    )
+    parser = add_command(subparsers, "graph", HELP, DESCRIPTION, run, epilog=EPILOG)
     parser.add_argument("formula", help='the formula, e.g. "(x+y)*z" or "\\sigma(w^T x + b)"')
     parser.add_argument(
         "--at",
@@ -46,7 +45,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         help="how to print the tables (default: text)",
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 
@@ -102,9 +100,30 @@ def _plain(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def node_records(order: list[Any], labels: dict[Any, str]) -> list[dict[str, Any]]:
+    """Each node of a graph in forward ``order`` as plain data: label, operation, value,
+    gradient, inputs, local derivatives and flow rule (the ``--json`` output's ``nodes``)."""
+    from chainrule.scalar.labels import expression
+
+    return [
+        {
+            "label": labels[n],
+            "op": n.op,
+            "operation": expression(n, labels),
+            "value": n.data,
+            "grad": n.grad,
+            "inputs": [labels[a] for a in n.inputs],
+            "local_grads": list(n.local_grads),
+            "flow": n.flow,
+            "flow_words": n.flow_words,
+        }
+        for n in order
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     from chainrule.scalar import build, save_svg, table, to_dot
-    from chainrule.scalar.labels import expression, label_nodes
+    from chainrule.scalar.labels import label_nodes
     from chainrule.scalar.value import topological_order
 
     at = parse_at(args.at)
@@ -127,20 +146,7 @@ def run(args: argparse.Namespace) -> int:
         "at": at,
         "value": out.data,
         "gradients": {name: leaf.grad for name, leaf in leaves.items()},
-        "nodes": [
-            {
-                "label": labels[n],
-                "op": n.op,
-                "operation": expression(n, labels),
-                "value": n.data,
-                "grad": n.grad,
-                "inputs": [labels[a] for a in n.inputs],
-                "local_grads": list(n.local_grads),
-                "flow": n.flow,
-                "flow_words": n.flow_words,
-            }
-            for n in order
-        ],
+        "nodes": node_records(order, labels),
         "svg": args.svg,
         "dot": args.dot,
     }

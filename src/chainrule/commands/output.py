@@ -12,7 +12,24 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["add_json_flag", "emit"]
+__all__ = ["add_command", "add_json_flag", "emit", "summary"]
+
+
+def add_command(
+    subparsers: Any, name: str, help: str, description: str, func: Callable, **more: Any
+) -> argparse.ArgumentParser:
+    """A subcommand's parser whose ``func`` runs it (``more``: other ``add_parser``
+    arguments). The common ``--json`` flag comes from :func:`add_json_flag`, after the
+    command's own options."""
+    parser = subparsers.add_parser(name, help=help, description=description, **more)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def summary(doc: str) -> str:
+    """The second paragraph of a command module's docstring, as one plain line: its
+    ``--help`` description."""
+    return doc.split("\n\n")[1].replace("\n", " ").replace("``", "")
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

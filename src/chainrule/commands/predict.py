@@ -12,21 +12,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit, summary
 from chainrule.errors import DataError
+
+HELP = "predict classes for the rows of a CSV or NPZ file"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "predict",
-        help="predict classes for the rows of a CSV or NPZ file",
-        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
-    )
+    parser = add_command(subparsers, "predict", HELP, summary(__doc__), run)
     parser.add_argument("checkpoint", metavar="CKPT", help="a model.chainrule file")
     parser.add_argument("file", metavar="FILE", help="inputs: .csv or .npz")
     parser.add_argument("--proba", action="store_true", help="print class probabilities too")
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 

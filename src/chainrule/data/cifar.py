@@ -17,7 +17,7 @@ import numpy as np
 from chainrule.data.cifar_pickle import RestrictedUnpickler, unpickle_batch
 from chainrule.data.dataset import Dataset
 from chainrule.errors import DataError
-from chainrule.readfile import open_regular
+from chainrule.readfile import not_a_directory, open_regular
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -162,7 +162,7 @@ def load_cifar10(directory: str | os.PathLike[str]) -> Dataset:
     directory = Path(directory)
     expected = f"{', '.join(BINARY_FILES)} or {', '.join(PYTHON_FILES)}"
     if not directory.is_dir():
-        raise DataError(f"cifar10: directory {directory} does not exist; it should hold {expected}")
+        raise DataError(not_a_directory(directory, "cifar10", expected))
     found = _locate(directory)
     if found is None:
         raise DataError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.data.preprocess import check_labels, split_indices
+from chainrule.errors import DataError
 
 __all__ = ["Dataset"]
 
@@ -90,6 +91,17 @@ class Dataset:
         -------
         (X_train, y_train), (X_val, y_val)
             Shapes (n - m, d), (n - m,), (m, d), (m,) with m about ``fraction * n``.
+
+        Raises
+        ------
+        DataError
+            Too few training examples to leave at least one on each side.
         """
         train, val = split_indices(self.y_train, (1.0 - fraction, fraction), seed=seed)
+        if train.size == 0 or val.size == 0:
+            raise DataError(
+                f"{self.name}: {len(self.y_train)} training examples are too few to hold out a "
+                f"validation fraction of {fraction} ({train.size} would be left for training, "
+                f"{val.size} for validation); use more data, or no validation (--validation 0)"
+            )
         return (self.X_train[train], self.y_train[train]), (self.X_train[val], self.y_train[val])

@@ -15,7 +15,12 @@ import numpy as np
 
 from chainrule.errors import DataError, ShapeError, StateError
 
+#: More classes than this in a file's labels is taken as a mistake (a feature column
+#: read as labels), refused before any table of classes is built.
+MAX_CLASSES = 100_000
+
 __all__ = [
+    "MAX_CLASSES",
     "Split",
     "Standardizer",
     "check_labels",
@@ -53,11 +58,38 @@ def check_labels(y: np.ndarray, n_classes: int, *, where: str = "labels") -> Non
     raise DataError(msg)
 
 
+def _whole_numbers(values: np.ndarray, where: str) -> None:
+    """Refuse labels that are not finite whole numbers in ``0 .. MAX_CLASSES - 1``."""
+    if not np.issubdtype(values.dtype, np.integer):
+        if not np.issubdtype(values.dtype, np.floating) and values.dtype != np.bool_:
+            raise DataError(f"{where}: labels must be numbers, got dtype {values.dtype}")
+        finite = np.isfinite(values)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise DataError(f"{where}: label of example {i} is {values[i]}, not a class number")
+        frac = values != np.round(values)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise DataError(
+                f"{where}: label of example {i} is {values[i]}, not a whole number; a classifier"
+                " needs class numbers 0, 1, 2, ..."
+            )
+    # before any cast to int64 (1e300 would wrap) and before counting classes
+    too_big = np.flatnonzero(np.abs(values) >= MAX_CLASSES)
+    if too_big.size:
+        i = int(too_big[0])
+        raise DataError(
+            f"{where}: label of example {i} is {values[i]:.0f}, which would mean more than "
+            f"{MAX_CLASSES} classes (chainrule.data.preprocess.MAX_CLASSES); labels are class "
+            "numbers 0, 1, 2, ... (is this the label column?)"
+        )
+
+
 def labels_from_values(values: np.ndarray, *, where: str) -> tuple[np.ndarray, int]:
     """Turn numeric label values into int64 labels and count the classes.
 
-    The labels must be whole numbers forming ``0 .. k-1`` with every class present,
-    the encoding a softmax output expects.
+    The labels must be whole numbers forming ``0 .. k-1`` with every class present and
+    ``2 <= k <= MAX_CLASSES``, the encoding a softmax output expects.
 
     Parameters
     ----------
@@ -76,33 +108,25 @@ def labels_from_values(values: np.ndarray, *, where: str) -> tuple[np.ndarray, i
         raise DataError(f"{where}: labels must be one number per example, got shape {values.shape}")
     if values.size == 0:
         raise DataError(f"{where}: there are no examples")
-    if not np.issubdtype(values.dtype, np.integer):
-        if not np.issubdtype(values.dtype, np.floating) and values.dtype != np.bool_:
-            raise DataError(f"{where}: labels must be numbers, got dtype {values.dtype}")
-        finite = np.isfinite(values)
-        if not finite.all():
-            i = int(np.flatnonzero(~finite)[0])
-            raise DataError(f"{where}: label of example {i} is {values[i]}, not a class number")
-        frac = values != np.round(values)
-        if frac.any():
-            i = int(np.flatnonzero(frac)[0])
-            raise DataError(
-                f"{where}: label of example {i} is {values[i]}, not a whole number; a classifier"
-                " needs class numbers 0, 1, 2, ..."
-            )
+    _whole_numbers(values, where)
     y = values.astype(np.int64)
     present = np.unique(y)
     n_classes = int(present[-1]) + 1
     if present[0] < 0:
         raise DataError(f"{where}: label {int(present[0])} is negative; classes count from 0")
+    if present.size == 1:
+        raise DataError(
+            f"{where}: every one of the {y.size} labels is {int(present[0])}; a classifier needs "
+            "at least two classes (is this the label column?)"
+        )
     if present.size != n_classes:
-        missing = sorted(set(range(n_classes)) - {int(c) for c in present})
-        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        missing = np.setdiff1d(np.arange(n_classes), present)
+        shown = ", ".join(map(str, missing[:10].tolist())) + (" ..." if missing.size > 10 else "")
         msg = (
             f"{where}: labels must be the class numbers 0..k-1 with every class present; "
             f"the largest label is {n_classes - 1} but class {shown} never occurs"
         )
-        if missing == [0]:
+        if missing.tolist() == [0]:
             msg += (
                 f"; the labels run from 1 to {n_classes - 1}, but chainrule counts classes"
                 " from 0: subtract 1 from every label"

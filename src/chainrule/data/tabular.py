@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import csv
 import os
-import zipfile
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from chainrule.data.dataset import Dataset
 from chainrule.data.digits import TEST_FRACTION
+from chainrule.data.npz import read_npz_arrays
 from chainrule.data.preprocess import labels_from_values, split_indices
 from chainrule.errors import DataError
+from chainrule.readfile import read_regular
 
 __all__ = ["LABEL_NAMES", "load_csv", "load_npz", "read_csv"]
 
 LABEL_NAMES = ("label", "target", "class", "y")
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
 _DELIMITERS = (",", ";", "\t")
+# What a CSV number looks like: ASCII digits, an optional exponent, or inf/nan. Python's
+# float() also takes "1_000" and non-ASCII digits, which no spreadsheet writes.
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity|nan)",
+    re.IGNORECASE,
+)
 
 
 def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(cell.strip()) is not None
 
 
 def read_csv(
@@ -56,34 +61,46 @@ def read_csv(
         naming the line and the column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"CSV file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"CSV file {path}: not UTF-8 text ({exc}); is it a CSV file?") from exc
-    except OSError as exc:
-        raise DataError(f"cannot read CSV file {path}: {exc.strerror or exc}") from exc
-    lines = text.splitlines()
+    lines = _read_lines(path)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise DataError(f"CSV file {path} is empty")
     if delimiter is None:
         delimiter = max(_DELIMITERS, key=lines[first].count)
     head_cells = next(csv.reader([lines[first]], delimiter=delimiter))
-    has_header = not all(_is_number(c.strip()) for c in head_cells)
+    has_header = not all(_is_number(c) for c in head_cells)
     header = [c.strip() for c in head_cells] if has_header else None
     start = first + 1 if has_header else first
+    values = _fast_parse(lines[start:], delimiter, len(head_cells))
+    if values is None:
+        values = _careful_parse(path, lines, start, delimiter, header, len(head_cells))
+    return values, header
+
+
+def _read_lines(path: Path) -> list[str]:
+    raw = read_regular(path, "CSV file", DataError)
     try:
-        # Fast path for clean files; errors are located by the careful parse below.
-        values = np.loadtxt(
-            lines[start:], delimiter=delimiter, dtype=np.float64, comments=None, ndmin=2
-        )
-        if values.shape[1] == len(head_cells) and np.isfinite(values).all() and values.size:
-            return values, header
+        return raw.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"CSV file {path}: not UTF-8 text ({exc}); is it a CSV file?") from None
+
+
+def _fast_parse(lines: list[str], delimiter: str, width: int) -> np.ndarray | None:
+    """NumPy's parser for clean files; None sends the file to the careful parse, which
+    locates the problem (and refuses what NumPy would take silently)."""
+    if not any(line.strip() for line in lines) or any("_" in line for line in lines):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(
+                lines, delimiter=delimiter, dtype=np.float64, comments=None, ndmin=2
+            )
     except ValueError:
-        pass
-    return _careful_parse(path, lines, start, delimiter, header, len(head_cells)), header
+        return None
+    if values.shape[1] != width or not np.isfinite(values).all() or not values.size:
+        return None
+    return values
 
 
 def _careful_parse(
@@ -107,32 +124,28 @@ def _careful_parse(
                 f"CSV file {path}, line {line_no}: {len(cells)} cells, but the "
                 f"{'header' if header else 'first line'} has {width}"
             )
-        row = []
-        for j, cell in enumerate(cells):
-            cell = cell.strip()
-            try:
-                value = float(cell)
-            except ValueError:
-                value = None
-            if cell.lower() in _MISSING:
-                raise DataError(
-                    f"CSV file {path}, line {line_no}, {column(j)}: missing value ({cell!r}); "
-                    "fill it in or drop the row"
-                )
-            if value is None:
-                raise DataError(
-                    f"CSV file {path}, line {line_no}, {column(j)}: {cell!r} is not a number; "
-                    "every cell must be numeric (encode categories as numbers)"
-                )
-            if not np.isfinite(value):
-                raise DataError(
-                    f"CSV file {path}, line {line_no}, {column(j)}: {cell!r} is infinite"
-                )
-            row.append(value)
-        rows.append(row)
+        rows.append([_cell(path, line_no, column(j), c.strip()) for j, c in enumerate(cells)])
     if not rows:
         raise DataError(f"CSV file {path} has a header but no data rows")
     return np.asarray(rows, dtype=np.float64)
+
+
+def _cell(path: Path, line_no: int, column: str, cell: str) -> float:
+    place = f"CSV file {path}, line {line_no}, {column}"
+    if cell.lower() in _MISSING:
+        raise DataError(f"{place}: missing value ({cell!r}); fill it in or drop the row")
+    if not _is_number(cell):
+        hint = " (digits are not grouped with '_')" if "_" in cell else ""
+        raise DataError(
+            f"{place}: {cell!r} is not a number{hint}; every cell must be numeric "
+            "(encode categories as numbers)"
+        )
+    value = float(cell)
+    if np.isnan(value):
+        raise DataError(f"{place}: {cell!r} is NaN, a missing value; fill it in or drop the row")
+    if not np.isfinite(value):
+        raise DataError(f"{place}: {cell!r} is infinite")
+    return value
 
 
 def _label_index(label: str | int | None, header: list[str] | None, width: int, path: Path) -> int:
@@ -165,7 +178,10 @@ def _split(X: np.ndarray, y: np.ndarray, seed: int, where: str):
         raise DataError(f"{where}: {len(y)} example(s) cannot be split into training and test")
     train, test = split_indices(y, (1.0 - TEST_FRACTION, TEST_FRACTION), seed=seed)
     if train.size == 0 or test.size == 0:
-        raise DataError(f"{where}: too few examples to hold out a test split")
+        raise DataError(
+            f"{where}: {len(y)} examples are too few to hold out a test split of "
+            f"{TEST_FRACTION:.0%} ({train.size} would be left for training, {test.size} for test)"
+        )
     return X[train], y[train], X[test], y[test]
 
 
@@ -217,8 +233,9 @@ def load_npz(path: str | os.PathLike[str], *, seed: int = 0) -> Dataset:
     ----------
     path : path-like
         Holds ``X`` and ``y`` (split 80/20 here, stratified and seeded) or ``x_train``,
-        ``y_train``, ``x_test``, ``y_test`` (the Keras layout); key case is ignored.
-        ``X`` of shape (n, d), or (n, h, w) / (n, h, w, c) images that are flattened.
+        ``y_train``, ``x_test``, ``y_test`` (the Keras layout); key case is ignored, so an
+        archive holding both ``X`` and ``x`` is refused. ``X`` of shape (n, d), or
+        (n, h, w) / (n, h, w, c) images that are flattened.
     seed : int
         Seed of the split when only ``X`` and ``y`` are given.
 
@@ -228,61 +245,39 @@ def load_npz(path: str | os.PathLike[str], *, seed: int = 0) -> Dataset:
         ``image_shape`` is ``X.shape[1:]`` for image arrays, else None.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(
-            f"NPZ file {path} does not exist; it should hold arrays X and y, or x_train, "
-            "y_train, x_test and y_test"
-        )
     where = f"NPZ file {path}"
-    arrays = {}
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise DataError(f"{where}: holds a single array, not named arrays X and y")
-        with loaded as archive:
-            keys = {k.lower(): k for k in archive.files}
-            layout = next((lay for lay in _NPZ_LAYOUTS if all(k in keys for k in lay)), None)
-            if layout is None:
-                raise DataError(
-                    f"{where}: found arrays {sorted(archive.files)}; expected X and y, or "
-                    "x_train, y_train, x_test and y_test"
-                )
-            for key in layout:
-                try:
-                    arrays[key] = archive[keys[key]]
-                except ValueError as exc:
-                    raise DataError(
-                        f"{where}: array {keys[key]!r} holds Python objects, which would need "
-                        "pickle to load and could run code; save plain numeric arrays"
-                    ) from exc
-    except DataError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{where}: not a readable .npz archive ({exc})") from exc
-    if layout == ("x", "y"):
-        X, image_shape = _features(arrays["x"], f"{where}, array X")
-        y, n_classes = labels_from_values(
-            _labels(arrays["y"], len(X), where, "y"), where=f"{where}, y"
+    layout, arrays = read_npz_arrays(path, _NPZ_LAYOUTS, where)
+    split = _split_xy if layout == ("x", "y") else _keras_parts
+    parts = split(arrays, where, seed)
+    return Dataset(*parts, None, f"npz:{path}")
+
+
+def _split_xy(arrays: dict[str, np.ndarray], where: str, seed: int) -> tuple:
+    """``X`` and ``y`` split 80/20: ``(X_train, y_train, X_test, y_test, k, image_shape)``."""
+    X, image_shape = _features(arrays["x"], f"{where}, array X")
+    y, n_classes = labels_from_values(_labels(arrays["y"], len(X), where, "y"), where=f"{where}, y")
+    return (*_split(X, y, seed, where), n_classes, image_shape)
+
+
+def _keras_parts(arrays: dict[str, np.ndarray], where: str, seed: int) -> tuple:
+    """The Keras layout's four arrays, checked to agree, labels numbered together
+    (``seed`` is unused: the split is the file's own)."""
+    X_train, image_shape = _features(arrays["x_train"], f"{where}, array x_train")
+    X_test, test_shape = _features(arrays["x_test"], f"{where}, array x_test")
+    if X_test.shape[1] != X_train.shape[1] or test_shape != image_shape:
+        raise DataError(
+            f"{where}: x_train examples have shape {image_shape or X_train.shape[1:]} "
+            f"but x_test examples {test_shape or X_test.shape[1:]}"
         )
-        X_train, y_train, X_test, y_test = _split(X, y, seed, where)
-    else:
-        X_train, image_shape = _features(arrays["x_train"], f"{where}, array x_train")
-        X_test, test_shape = _features(arrays["x_test"], f"{where}, array x_test")
-        if X_test.shape[1] != X_train.shape[1] or test_shape != image_shape:
-            raise DataError(
-                f"{where}: x_train examples have shape {image_shape or X_train.shape[1:]} "
-                f"but x_test examples {test_shape or X_test.shape[1:]}"
-            )
-        n_train = len(X_train)
-        both = np.concatenate(
-            [
-                _labels(arrays["y_train"], n_train, where, "y_train"),
-                _labels(arrays["y_test"], len(X_test), where, "y_test"),
-            ]
-        )
-        y, n_classes = labels_from_values(both, where=f"{where}, y_train and y_test")
-        y_train, y_test = y[:n_train], y[n_train:]
-    return Dataset(X_train, y_train, X_test, y_test, n_classes, image_shape, None, f"npz:{path}")
+    n_train = len(X_train)
+    both = np.concatenate(
+        [
+            _labels(arrays["y_train"], n_train, where, "y_train"),
+            _labels(arrays["y_test"], len(X_test), where, "y_test"),
+        ]
+    )
+    y, n_classes = labels_from_values(both, where=f"{where}, y_train and y_test")
+    return X_train, y[:n_train], X_test, y[n_train:], n_classes, image_shape
 
 
 def _features(X: np.ndarray, where: str) -> tuple[np.ndarray, tuple[int, ...] | None]:

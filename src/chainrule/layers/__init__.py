@@ -78,7 +78,7 @@ def layer_from_spec(spec: dict[str, Any], where: str = "layer") -> Layer:
     if cls is None:
         raise ConfigError(f"{where}: unknown layer type {kind!r}; known: {sorted(LAYER_TYPES)}")
     kwargs = {k: v for k, v in spec.items() if k != "type"}
-    allowed = {"Linear": {"d_in", "d_out", "bias", "init"}, "LeakyReLU": {"slope"}}.get(kind, set())
+    allowed = set(cls.hyper_parameters)
     unknown = set(kwargs) - allowed
     if unknown:
         raise ConfigError(

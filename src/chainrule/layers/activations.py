@@ -61,6 +61,28 @@ class Activation(Layer):
         formulas. ``Z``, ``H``, ``G`` are the input, output and upstream gradient."""
         return None
 
+    def _forward(self, Z):
+        H = self._out(Z.shape)
+        self._function(Z, H)
+        self._z, self._h = Z, H
+        return H
+
+    def _backward(self, G, input_grad):
+        if not input_grad:
+            return None
+        dZ = self._dX(G.shape)
+        self._derivative(G, dZ)
+        return dZ
+
+    def _function(self, Z: np.ndarray, H: np.ndarray) -> None:
+        """``H = f(Z)``, written into ``H`` (shape of ``Z``)."""
+        raise NotImplementedError
+
+    def _derivative(self, G: np.ndarray, dZ: np.ndarray) -> None:
+        """``dZ = dL/dz`` from the upstream ``G`` and the last forward's ``self._z`` and
+        ``self._h``, written into ``dZ`` (shape of ``G``)."""
+        raise NotImplementedError
+
 
 class ReLU(Activation):
     r"""Rectified linear unit :math:`h = \max(z, 0)`; :math:`h' = [z > 0]`, so ReLU'(0) = 0
@@ -73,19 +95,12 @@ class ReLU(Activation):
         # diagonal Jacobian: a Hadamard product with the mask [z > 0], not a factor 1
         return T.Apply("relu", (Z,)), T.ElementwiseProduct(G, T.Indicator(Z, ">", _ZERO))
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         ew.relu(Z, out=H)
-        self._z = Z
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
+    def _derivative(self, G, dZ):
         ew.relu_grad(self._z, out=dZ)
         dZ *= G
-        return dZ
 
 
 class LeakyReLU(Activation):
@@ -93,6 +108,7 @@ class LeakyReLU(Activation):
     1 or :math:`a` (at 0 it is :math:`a`, as in PyTorch)."""
 
     kind = "LeakyReLU"
+    hyper_parameters = ("slope",)
     has_kink = True
 
     def __init__(self, slope: float = 0.01) -> None:
@@ -101,27 +117,17 @@ class LeakyReLU(Activation):
             raise ConfigError(f"LeakyReLU: slope must be a number in [0, 1), got {slope!r}")
         self.slope = float(slope)
 
-    def spec(self):
-        return {"type": self.kind, "slope": self.slope}
-
     def trees(self, Z, H, G):
         a = T.Constant(Fraction(repr(self.slope)))
         mask = T.Add(T.Indicator(Z, ">", _ZERO), T.Scale(a, T.Indicator(Z, "<=", _ZERO)))
         return T.Apply("max", (Z, T.Scale(a, Z))), T.ElementwiseProduct(G, mask)
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         ew.leaky_relu(Z, self.slope, out=H)
-        self._z = Z
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
+    def _derivative(self, G, dZ):
         ew.leaky_relu_grad(self._z, self.slope, out=dZ)
         dZ *= G
-        return dZ
 
 
 class Sigmoid(Activation):
@@ -137,20 +143,12 @@ class Sigmoid(Activation):
         local = T.ElementwiseProduct(T.ElementwiseProduct(G, H), T.Sub(_ONE, H))
         return T.Apply("sigmoid", (Z,)), local
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         ew.sigmoid(Z, out=H)
-        self._h = H
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        H = self._h
-        dZ = self._dX(G.shape)
-        ew.sigmoid_grad(H, out=dZ)
+    def _derivative(self, G, dZ):
+        ew.sigmoid_grad(self._h, out=dZ)
         dZ *= G
-        return dZ
 
 
 #: The stable sigmoid of :mod:`chainrule.elementwise` (kept under its old name).
@@ -165,19 +163,12 @@ class Tanh(Activation):
     def trees(self, Z, H, G):
         return T.Apply("tanh", (Z,)), T.ElementwiseProduct(G, T.Sub(_ONE, T.Power(H, _TWO)))
 
-    def _forward(self, Z):
-        H = self._out(Z.shape)
+    def _function(self, Z, H):
         ew.tanh(Z, out=H)
-        self._h = H
-        return H
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        dZ = self._dX(G.shape)
+    def _derivative(self, G, dZ):
         ew.tanh_grad(self._h, out=dZ)
         dZ *= G
-        return dZ
 
 
 class Identity(Activation):
@@ -217,14 +208,8 @@ class Softmax(Activation):
         inner = T.MatMul(T.ElementwiseProduct(G, H), T.Ones((Z.shape[-1], 1)))
         return T.Apply("softmax", (Z,)), T.ElementwiseProduct(H, T.Sub(G, inner))
 
-    def _forward(self, Z):
-        S = self._out(Z.shape)
+    def _function(self, Z, S):
         ew.softmax(Z, out=S)
-        self._h = S
-        return S
 
-    def _backward(self, G, input_grad):
-        if not input_grad:
-            return None
-        S = self._h
-        return ew.softmax_backward(S, G, out=self._dX(G.shape))
+    def _derivative(self, G, dZ):
+        ew.softmax_backward(self._h, G, out=dZ)

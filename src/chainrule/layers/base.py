@@ -47,6 +47,11 @@ class Layer:
 
     #: The ``"type"`` key of this layer's spec.
     kind: ClassVar[str] = "Layer"
+    #: The constructor's arguments, each kept as an attribute of the same name: what
+    #: :meth:`spec` writes and :func:`~chainrule.layers.layer_from_spec` accepts.
+    hyper_parameters: ClassVar[tuple[str, ...]] = ()
+    #: The model this layer object belongs to, set by that model (one model per layer).
+    owner: Any = None
 
     def __init__(self) -> None:
         self.label = self.kind  # "Linear 2", "ReLU 1": set by Sequential
@@ -63,6 +68,16 @@ class Layer:
         self._buffers.clear()
         self._ready = False
 
+    def to_dtype(self, dtype: Any) -> None:
+        """Hold everything in ``dtype`` from now on: parameters converted (gradients zeroed),
+        reused arrays dropped, the last forward forgotten."""
+        self.dtype = np.dtype(dtype)
+        self._buffers.clear()
+        self.forget()
+        for p in self.parameters():
+            p.value = p.value.astype(self.dtype)
+            p.grad = np.zeros_like(p.value)
+
     def kink_sides(self) -> np.ndarray | None:
         """Where the last forward's inputs lie relative to the layer's kinks (points where
         its derivative jumps), as an array that changes whenever an input crosses one; None
@@ -76,7 +91,7 @@ class Layer:
 
     def spec(self) -> dict[str, Any]:
         """The layer as plain data: ``{"type": kind, **hyper-parameters}``."""
-        return {"type": self.kind}
+        return {"type": self.kind, **{name: getattr(self, name) for name in self.hyper_parameters}}
 
     # -- computation ----------------------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:

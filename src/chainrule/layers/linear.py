@@ -3,10 +3,10 @@ r"""The affine layer :math:`Z = X W^\top + b` and its weight initialisations."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
+from chainrule.buffers import reusable
 from chainrule.errors import ConfigError, ShapeError, StateError
 from chainrule.expr import tree as T
 from chainrule.formulas import Formulas, Names
@@ -73,6 +73,7 @@ class Linear(Layer):
     """
 
     kind = "Linear"
+    hyper_parameters = ("d_in", "d_out", "bias", "init")
 
     def __init__(self, d_in: int, d_out: int, bias: bool = True, init: str = "he") -> None:
         super().__init__()
@@ -105,15 +106,6 @@ class Linear(Layer):
             return []
         return [self.W] if self.b is None else [self.W, self.b]
 
-    def spec(self) -> dict[str, Any]:
-        return {
-            "type": self.kind,
-            "d_in": self.d_in,
-            "d_out": self.d_out,
-            "bias": self.bias,
-            "init": self.init,
-        }
-
     def _forward(self, X: np.ndarray) -> np.ndarray:
         if self.W is None:
             raise StateError(f"{self.label} has no parameters yet: use it inside a Sequential")
@@ -135,7 +127,8 @@ class Linear(Layer):
         if self.b is not None:
             # db = 1^T G as a BLAS matrix-vector product: two to four times faster than
             # np.sum(G, axis=0), which walks the columns of a row-major array
-            np.dot(self._ones(G.shape[0]), G, out=self.b.grad)
+            ones = reusable(self._buffers, "ones", (G.shape[0],), self.dtype, _fill_ones)
+            np.dot(ones, G, out=self.b.grad)
         if not input_grad:
             return None
         dX = self._dX(X.shape)
@@ -154,9 +147,6 @@ class Linear(Layer):
             backward["b"] = T.MatMul(T.Transpose(T.Ones((names.batch,))), G)
         return names.formulas(Z, backward)
 
-    def _ones(self, n: int) -> np.ndarray:
-        ones = self._buffers.get("ones")
-        if ones is None or ones.shape != (n,):
-            ones = np.ones(n, dtype=self.dtype)
-            self._buffers["ones"] = ones
-        return ones
+
+def _fill_ones(array: np.ndarray) -> None:
+    array.fill(1)

@@ -45,6 +45,9 @@ class Optimizer:
 
     #: Buffer names, each an array shaped like every parameter.
     buffer_names: ClassVar[tuple[str, ...]] = ()
+    #: Constructor arguments besides ``lr``, each kept as an attribute of the same name:
+    #: what :meth:`hyper` gives and a checkpoint stores.
+    hyper_parameters: ClassVar[tuple[str, ...]] = ()
     #: Scratch arrays per parameter (not state, never saved).
     n_scratch: ClassVar[int] = 1
 
@@ -70,8 +73,10 @@ class Optimizer:
         return type(self).__name__
 
     def hyper(self) -> dict[str, Any]:
-        """Constructor arguments (``lr`` is the base rate), JSON-able."""
-        return {"lr": self.base_lr}
+        """Constructor arguments (``lr`` is the base rate), JSON-able (tuples as lists)."""
+        values = {name: getattr(self, name) for name in self.hyper_parameters}
+        plain = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+        return {"lr": self.base_lr, **plain}
 
     def step(self) -> None:
         """Update every parameter in place from its ``.grad``; ``t`` grows by one.
@@ -116,7 +121,7 @@ class Optimizer:
         """
         if state.get("name") != self.name:
             raise CheckpointError(f"optimizer state is for {state.get('name')}, not {self.name}")
-        if dict(state.get("hyper", {})) != _jsonable(self.hyper()):
+        if dict(state.get("hyper", {})) != self.hyper():
             raise CheckpointError(
                 f"{self.name} state has hyper-parameters {state.get('hyper')}, "
                 f"this optimizer has {self.hyper()}"
@@ -165,7 +170,3 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyper().items())
         return f"{self.name}({args})"
-
-
-def _jsonable(hyper: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in hyper.items()}

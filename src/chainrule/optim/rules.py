@@ -26,12 +26,11 @@ class SGD(Optimizer):
     Same as ``torch.optim.SGD(lr=lr, weight_decay=weight_decay)``.
     """
 
+    hyper_parameters = ("weight_decay",)
+
     def __init__(self, model: Any, lr: float = 0.01, weight_decay: float = 0.0) -> None:
         super().__init__(model, lr)
         self.weight_decay = nonneg("weight_decay", weight_decay)
-
-    def hyper(self) -> dict[str, Any]:
-        return {"lr": self.base_lr, "weight_decay": self.weight_decay}
 
     def _update(self, w, g, state, scratch):
         d = self._decayed(w, g, scratch[0], self.weight_decay)
@@ -64,6 +63,7 @@ class Momentum(Optimizer):
     """
 
     buffer_names = ("velocity",)
+    hyper_parameters = ("momentum", "convention", "dampening", "nesterov", "weight_decay")
     n_scratch = 2
 
     def __init__(
@@ -100,16 +100,6 @@ class Momentum(Optimizer):
             "dampening applies to the classical convention; the ema one has 1 - momentum",
         )
 
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "momentum": self.momentum,
-            "convention": self.convention,
-            "dampening": self.dampening,
-            "nesterov": self.nesterov,
-            "weight_decay": self.weight_decay,
-        }
-
     def _update(self, w, g, state, scratch):
         v = state["velocity"]
         tmp, step = scratch
@@ -143,7 +133,8 @@ class RMSProp(Optimizer):
         s \\leftarrow \\alpha s + (1 - \\alpha) g^2, \\qquad
         w \\leftarrow w - \\eta \\frac{g}{\\sqrt{s} + \\epsilon}
 
-    with ``eps_inside=True`` the seed 004 form :math:`g / \\sqrt{s + \\epsilon}`.
+    where ``eps`` is :math:`\\epsilon`, which keeps the denominator away from 0; with
+    ``eps_inside=True`` the seed 004 form :math:`g / \\sqrt{s + \\epsilon}`.
     ``centered=True`` subtracts the square of a running mean :math:`m` of the gradients,
     :math:`\\sqrt{s - m^2}`; ``momentum`` :math:`\\mu > 0` keeps a buffer
     :math:`b \\leftarrow \\mu b + g / (\\sqrt{s} + \\epsilon)` and steps
@@ -151,6 +142,14 @@ class RMSProp(Optimizer):
     ``torch.optim.RMSprop`` with the same arguments.
     """
 
+    hyper_parameters = (
+        "alpha",
+        "eps",
+        "eps_inside",
+        "centered",
+        "momentum",
+        "weight_decay",
+    )
     n_scratch = 2
 
     def __init__(
@@ -166,7 +165,7 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         self.alpha = unit("alpha", alpha)
-        self.eps = positive("eps", eps)
+        self.eps = positive("eps (the denominator's epsilon)", eps)
         self.eps_inside = bool(eps_inside)
         self.centered = bool(centered)
         self.momentum = unit("momentum", momentum)
@@ -178,17 +177,6 @@ class RMSProp(Optimizer):
             names.append("momentum_buffer")
         self.buffer_names = tuple(names)
         super().__init__(model, lr)
-
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "eps_inside": self.eps_inside,
-            "centered": self.centered,
-            "momentum": self.momentum,
-            "weight_decay": self.weight_decay,
-        }
 
     def _update(self, w, g, state, scratch):
         tmp, denom = scratch
@@ -238,13 +226,18 @@ class Adam(Optimizer):
     :math:`1 - \\beta^t` (which tends to 1), **not** by :math:`(1 - \\beta)^t` as seed 004
     writes: that would blow :math:`\\hat m` up by :math:`(1-\\beta_1)^{-t}` (already
     :math:`10^{10}` at :math:`t = 10` for :math:`\\beta_1 = 0.9`). The stored :math:`m, v`
-    are never corrected in place. ``weight_decay`` is added to the gradient (L2, as
+    are never corrected in place. ``eps`` is Adam's :math:`\\epsilon`, added to the
+    denominator so that it never vanishes. ``weight_decay`` is added to the gradient (L2, as
     ``torch.optim.Adam``); :class:`AdamW` decouples it.
     """
 
     buffer_names = ("exp_avg", "exp_avg_sq")
+    hyper_parameters = ("betas", "eps", "weight_decay")
     n_scratch = 2
+    #: AdamW: the decay multiplies the weights apart from the gradient.
     decoupled = False
+    #: The weight decay when none is given (AdamW's is torch's 1e-2).
+    default_weight_decay = 0.0
 
     def __init__(
         self,
@@ -252,21 +245,15 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
     ) -> None:
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
         super().__init__(model, lr)
         check(len(tuple(betas)) == 2, f"betas must be a pair, got {betas!r}")
         self.betas = (unit("betas[0]", betas[0]), unit("betas[1]", betas[1]))
-        self.eps = positive("eps", eps)
+        self.eps = positive("eps (Adam's epsilon)", eps)
         self.weight_decay = nonneg("weight_decay", weight_decay)
-
-    def hyper(self) -> dict[str, Any]:
-        return {
-            "lr": self.base_lr,
-            "betas": list(self.betas),
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-        }
 
     def _update(self, w, g, state, scratch):
         b1, b2 = self.betas
@@ -307,13 +294,4 @@ class AdamW(Adam):
     """
 
     decoupled = True
-
-    def __init__(
-        self,
-        model: Any,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-    ) -> None:
-        super().__init__(model, lr, betas, eps, weight_decay)
+    default_weight_decay = 1e-2

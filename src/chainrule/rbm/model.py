@@ -22,15 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import CheckpointError, ConfigError, ShapeError
-from chainrule.rbm import exact
+from chainrule.errors import ConfigError, ShapeError
+from chainrule.rbm import exact, storage
 from chainrule.rbm._checks import as_batch, non_negative, positive_int
 from chainrule.rbm._math import sigmoid, softplus
 
 __all__ = ["RBM"]
 
-PARAMETER_NAMES = ("W", "b", "c")
-CHECKPOINT_KIND = "rbm"
+PARAMETER_NAMES = storage.PARAMETER_NAMES
 
 
 class RBM:
@@ -296,71 +295,17 @@ class RBM:
     # -- checkpoints --------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str], **metadata: Any) -> Path:
-        """Write ``W``, ``b``, ``c`` and the generator state to a checkpoint file, atomically.
-
-        Uses :func:`chainrule.checkpoint.write_checkpoint` (npz without pickle plus a JSON
-        manifest of ``kind`` ``"rbm"``); ``metadata`` (JSON values: settings, history...)
-        goes into the manifest under ``"metadata"``.
-
-        Returns
-        -------
-        pathlib.Path
-            The file written.
-        """
-        from chainrule.checkpoint import write_checkpoint
-
-        manifest = {
-            "kind": CHECKPOINT_KIND,
-            "rbm": {
-                "n_visible": self.n_visible,
-                "n_hidden": self.n_hidden,
-                "dtype": self.dtype.name,
-                "rng": self.rng.bit_generator.state,
-            },
-            "metadata": metadata,
-        }
-        return write_checkpoint(path, self.parameters(), manifest)
+        """Write ``W``, ``b``, ``c`` and the generator state to a checkpoint file, atomically
+        (see :func:`chainrule.rbm.storage.save`); ``metadata`` (JSON values: settings,
+        history...) goes into the manifest. Returns the file written."""
+        return storage.save(self, path, metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RBM:
-        """Read an RBM written by :meth:`save`, checking every array before using it.
-
-        Raises
-        ------
-        CheckpointError
-            The file is missing or corrupt (see :func:`chainrule.checkpoint.read_checkpoint`),
-            holds something other than an RBM, or its arrays do not fit together.
-        """
-        from chainrule.checkpoint import read_checkpoint
-
-        arrays, manifest = read_checkpoint(path)
-        if manifest.get("kind") != CHECKPOINT_KIND or not isinstance(manifest.get("rbm"), dict):
-            raise CheckpointError(
-                f"checkpoint {path} holds {manifest.get('kind')!r} data; expected an RBM "
-                f"(kind {CHECKPOINT_KIND!r})"
-            )
-        if set(arrays) != set(PARAMETER_NAMES):
-            raise CheckpointError(
-                f"checkpoint {path}: has arrays {sorted(arrays)}; expected {list(PARAMETER_NAMES)}"
-            )
-        W, b, c = (arrays[name] for name in PARAMETER_NAMES)
-        if W.ndim != 2 or b.shape != (W.shape[0],) or c.shape != (W.shape[-1],):
-            raise CheckpointError(
-                f"checkpoint {path}: W {W.shape}, b {b.shape}, c {c.shape} do not fit together; "
-                "expected (n_visible, n_hidden), (n_visible,), (n_hidden,)"
-            )
-        if not all(a.dtype == W.dtype for a in (b, c)) or W.dtype not in (np.float32, np.float64):
-            raise CheckpointError(
-                f"checkpoint {path}: dtypes {W.dtype}, {b.dtype}, {c.dtype}; expected one of "
-                "float64 or float32 for all three"
-            )
-        rbm = cls(W.shape[0], W.shape[1], dtype=W.dtype)
-        rbm.W[...], rbm.b[...], rbm.c[...] = W, b, c
-        try:
-            rbm.rng.bit_generator.state = manifest["rbm"]["rng"]
-        except (KeyError, TypeError, ValueError) as err:
-            raise CheckpointError(f"checkpoint {path}: its generator state is invalid") from err
-        return rbm
+        """Read an RBM written by :meth:`save`, checking every array before using it (see
+        :func:`chainrule.rbm.storage.load`; a :class:`~chainrule.errors.CheckpointError`
+        for a file that is missing, corrupt or not an RBM)."""
+        return storage.load(cls, path)
 
     # -- internals ----------------------------------------------------------------------
 

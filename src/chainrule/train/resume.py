@@ -3,7 +3,6 @@ back into a new :class:`~chainrule.train.state.Run`, after checking that they fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chainrule.errors import CheckpointError, ConfigError
@@ -20,8 +19,8 @@ def restore(run: Run, checkpoint: Any, epochs: int) -> None:
     where = f"checkpoint {ckpt.path}"
     if ckpt.model.spec() != run.model.spec():
         raise CheckpointError(
-            f"{where} is of another architecture: it holds {_short(ckpt.model.spec())}, "
-            f"the model being trained is {_short(run.model.spec())}"
+            f"{where} is of another architecture: it holds {ckpt.model.describe()}, "
+            f"the model being trained is {run.model.describe()}"
         )
     info = ckpt.extra.get("training")
     if not isinstance(info, dict) or ckpt.optimizer is None:
@@ -50,13 +49,3 @@ def restore(run: Run, checkpoint: Any, epochs: int) -> None:
     except (TypeError, ValueError, KeyError) as err:
         raise CheckpointError(f"{where}: its random generator state is unusable: {err}") from err
     run.history = History.from_dict(ckpt.extra.get("history", {}))
-
-
-def _short(spec: Sequence[Mapping[str, Any]]) -> str:
-    parts = []
-    for layer in spec:
-        if layer.get("type") == "Linear":
-            parts.append(f"Linear({layer['d_in']}->{layer['d_out']})")
-        else:
-            parts.append(str(layer.get("type")))
-    return " ".join(parts)

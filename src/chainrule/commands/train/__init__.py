@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.commands.output import add_json_flag
+from chainrule.commands.output import add_command, add_json_flag, summary
 from chainrule.commands.train.building import (
-    ACTIVATIONS,
     LOSSES,
+    activation_names,
     build_loss,
     build_schedule,
     parse_layers,
@@ -34,10 +34,10 @@ from chainrule.commands.train.settings import (
 )
 
 __all__ = [
-    "ACTIVATIONS",
     "CHECKPOINT_NAME",
     "DEFAULTS",
     "LOSSES",
+    "activation_names",
     "build_loss",
     "build_schedule",
     "check_settings",
@@ -50,13 +50,12 @@ __all__ = [
 ]
 
 
+HELP = "train a network (default: the seed 002 two-layer net on digits)"
+
+
 def register(subparsers) -> argparse.ArgumentParser:
     """The ``train`` subcommand's parser."""
-    parser = subparsers.add_parser(
-        "train",
-        help="train a network (default: the seed 002 two-layer net on digits)",
-        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
-    )
+    parser = add_command(subparsers, "train", HELP, summary(__doc__), run)
     add = parser.add_argument
     add("--data", help="digits | mnist:DIR | fashion-mnist:DIR | cifar10:DIR | csv:FILE | npz:FILE")
     group = parser.add_mutually_exclusive_group()
@@ -84,5 +83,4 @@ def register(subparsers) -> argparse.ArgumentParser:
     add("--resume", metavar="CKPT", help="continue the run saved in CKPT")
     add("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser

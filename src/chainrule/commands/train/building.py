@@ -12,11 +12,10 @@ from chainrule.errors import ConfigError
 from chainrule.suggest import did_you_mean
 
 __all__ = [
-    "ACTIVATIONS",
     "LOSSES",
+    "activation_names",
     "build_loss",
     "build_schedule",
-    "describe",
     "parse_layers",
     "run_directory",
 ]
@@ -28,15 +27,15 @@ LOSSES = {
     "half-squared-error": "HalfSquaredError",
     "mse": "MeanSquaredError",
 }
-ACTIVATIONS = {
-    "relu": "ReLU",
-    "leakyrelu": "LeakyReLU",
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "identity": "Identity",
-    "linear": "Identity",
-    "softmax": "Softmax",
-}
+
+
+def activation_names() -> dict[str, str]:
+    """The ``--layers`` names of the activations: each activation class's ``kind`` in
+    lower case (``"leakyrelu"``), and ``"linear"`` for ``Identity``; a LeakyReLU gets its
+    default slope."""
+    from chainrule.layers import ACTIVATIONS as CLASSES
+
+    return {**{kind.lower(): kind for kind in CLASSES}, "linear": "Identity"}
 
 
 def parse_layers(spec: str, n_inputs: int, n_outputs: int) -> list[dict[str, Any]]:
@@ -54,16 +53,17 @@ def parse_layers(spec: str, n_inputs: int, n_outputs: int) -> list[dict[str, Any
         )
     layers: list[dict[str, Any]] = []
     width = n_inputs
+    activations = activation_names()
     for token in tokens:
         if token.isdigit():
             if int(token) < 1:
                 raise ConfigError(f"--layers {spec!r}: a layer needs at least 1 unit")
             layers.append({"type": "Linear", "d_in": width, "d_out": int(token), "bias": True})
             width = int(token)
-        elif token in ACTIVATIONS:
-            layers.append({"type": ACTIVATIONS[token]})
+        elif token in activations:
+            layers.append({"type": activations[token]})
         else:
-            hint = did_you_mean(token, ACTIVATIONS)
+            hint = did_you_mean(token, activations)
             raise ConfigError(f"--layers {spec!r}: unknown activation {token!r}{hint}")
     if width != n_outputs:
         raise ConfigError(
@@ -110,14 +110,3 @@ def run_directory(out: str | None) -> Path:
         path = Path("runs") / f"{stamp}-{k}"
         k += 1
     return path
-
-
-def describe(model: Any) -> str:
-    """The network in one line: ``"64-100-relu-10"``."""
-    widths = [str(model.n_inputs)]
-    for layer in model.spec():
-        if layer["type"] == "Linear":
-            widths.append(str(layer["d_out"]))
-        elif layer["type"] != "Identity":
-            widths.append(layer["type"].lower())
-    return "-".join(widths)

@@ -17,7 +17,6 @@ from chainrule.commands.targets import accuracy, targets_for
 from chainrule.commands.train.building import (
     build_loss,
     build_schedule,
-    describe,
     parse_layers,
     run_directory,
 )
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt_path = out_dir / CHECKPOINT_NAME
     metadata = _metadata(settings, data)
     if verbose:
-        print(f"training {describe(model)} on {data.ds.name} -> {out_dir}", file=sys.stderr)
+        print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
     history = fit(
         model,
         loss,
@@ -216,7 +215,7 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
 
     ds = data.ds
     files = {"checkpoint": str(ckpt_path)}
-    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=describe(model))
+    curves = plot.learning_curves(history, out_dir / "learning_curves.png", title=model.describe())
     files["learning_curves"] = str(curves)
     if ds.image_shape is not None:
         W1 = dict(model.named_parameters())["W1"].value
