@@ -8,27 +8,17 @@ from typing import Any
 import numpy as np
 
 from chainrule.derivation import render
+from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.plan import Plan
 from chainrule.derivation.step import Step
+from chainrule.derivation.trace import Trace, trace
 from chainrule.errors import ConfigError
 from chainrule.expr.shapes import Shape
 from chainrule.expr.symbols import canonical
 from chainrule.suggest import did_you_mean
 
-__all__ = ["Derivation", "Verification"]
-
-TOLERANCE = 1e-9
-
-
-def relative_error(got: Any, want: Any) -> float:
-    """``max|got - want| / max(max|got|, max|want|)``, 0 when both are zero."""
-    a, b = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if a.shape != b.shape:
-        return float("inf")
-    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    diff = float(np.max(np.abs(a - b), initial=0.0))
-    return 0.0 if diff == 0 else diff / scale
+__all__ = ["Derivation", "Verification", "relative_error"]
 
 
 @dataclass
@@ -132,12 +122,10 @@ class Derivation:
                 report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
         return report
 
-    def trace(self, X: Any = None, y: Any = None, *, at: str | None = None):
+    def trace(self, X: Any = None, y: Any = None, *, at: str | None = None) -> Trace:
         """The numeric trace (:class:`~chainrule.derivation.trace.Trace`): each step's
         formula, the numbers put in, and the value, exact where the inputs are rational.
         ``at``: values such as ``"x=[1, 0.5]; W1=[[0.75, 0.5], [-1, 1]]"``."""
-        from chainrule.derivation.trace import trace
-
         return trace(self, X, y, at)
 
     # ------------------------------------------------------------ printing

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.derivation.at import parse_at
+from chainrule.derivation.compare import relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.render import latex_text
-from chainrule.derivation.result import relative_error
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError, ExpressionError
 from chainrule.expr import tree as T
