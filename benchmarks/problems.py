@@ -41,6 +41,12 @@ NETS: dict[str, Net] = {
         Net("N3", "N3 autoencoder 784-128-784", (784, 128, 784), True, True, "mse", 128,
             data="unit"),
         Net("N4", "N4 784-1024-1024-10", (784, 1024, 1024, 10), True, False, "softmax_ce", 512),
+        # what users train (softmax cross-entropy, Adam, no L2): MNIST-shaped at two batch
+        # sizes, CS231n's two-layer net on CIFAR-10 shapes, the default `chainrule train`
+        Net("U1", "U1 MNIST 784-100-10", (784, 100, 10), True, False, "softmax_ce", 32),
+        Net("U2", "U2 MNIST 784-100-10", (784, 100, 10), True, False, "softmax_ce", 128),
+        Net("U3", "U3 CIFAR 3072-100-10", (3072, 100, 10), True, False, "softmax_ce", 200),
+        Net("U4", "U4 digits 64-100-10", (64, 100, 10), True, False, "softmax_ce", 32),
     )
 }  # fmt: skip
 

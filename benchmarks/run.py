@@ -1,7 +1,7 @@
 """Training-step throughput of chainrule against PyTorch, scikit-learn and the matrix
 products alone, plus peak memory of an N1 epoch and the import time of chainrule.
 
-    python benchmarks/run.py [--quick] [--json] [--threads 2] [--readme]
+    python benchmarks/run.py [--quick] [--busy] [--json] [--threads 2] [--readme]
 
 Each implementation lives in its own process (``worker.py``): PyTorch's OpenMP pool and
 NumPy's OpenBLAS pool slow each other down when they share one. The processes take turns:
@@ -9,6 +9,13 @@ in every round each network is timed in each process, one process at a time, the
 the processes rotating from round to round. A round's figure is the median step time within
 it; the reported figure is the median over the rounds after a warm-up round. Samples per
 second = batch size / step time. ``--readme`` rewrites the "## Speed" section of README.md.
+
+``--busy`` also times every network with one core kept busy by another process: a plain
+spinning Python process that this script starts, pauses (SIGSTOP) while the quiet figure
+is taken and lets run (SIGCONT) for the busy figure, right after it in the same round, and
+ends at the end. Its own CPU time is not counted as load from other processes. A network
+*keeps* busy / quiet throughput; the table gives the median over the rounds and the worst
+round.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +60,24 @@ def _own_jiffies(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime of all its threads
 
 
+class Spinner:
+    """One core kept busy by a plain spinning process, paused until :meth:`resume`."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        self.pause()
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
 def _foreign_load(before, after, seconds: float) -> float:
     """Cores used by other processes between two ``(busy, own)`` samples."""
     hz = os.sysconf("SC_CLK_TCK")
@@ -79,6 +105,7 @@ class Worker:
     def __init__(self, impl: str, threads: int, baseline: str | None = None) -> None:
         self.impl = impl
         self.max_wait = 2.0
+        self.spinner: Spinner | None = None  # a process whose CPU time is not foreign load
         env = dict(os.environ)
         if impl == "baseline":
             # another copy of the package (e.g. the last commit's), to measure a change
@@ -104,16 +131,22 @@ class Worker:
             if proc and attempt:
                 wait_for_quiet(self.max_wait)
             t0 = time.perf_counter()
-            before = (_busy_jiffies(), _own_jiffies(self.proc.pid)) if proc else None
+            before = self._jiffies() if proc else None
             answer = self.ask(**cmd)
             elapsed = time.perf_counter() - t0
-            after = (_busy_jiffies(), _own_jiffies(self.proc.pid)) if proc else None
+            after = self._jiffies() if proc else None
             answer["foreign_load"] = _foreign_load(before, after, elapsed) if proc else 0.0
             if best is None or answer["foreign_load"] < best["foreign_load"]:
                 best = answer
             if best["foreign_load"] <= 0.15 or answer["times"] == "skip":
                 break
         return best
+
+    def _jiffies(self) -> tuple[int, int]:
+        own = _own_jiffies(self.proc.pid)
+        if self.spinner is not None:
+            own += _own_jiffies(self.spinner.proc.pid)
+        return _busy_jiffies(), own
 
     def ask(self, **cmd):
         self.proc.stdin.write(json.dumps(cmd) + "\n")
@@ -132,35 +165,59 @@ class Worker:
         self.proc.wait(timeout=30)
 
 
-def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None):
-    """``{net: {impl: [median step time of each timed round]}}``, the workers' setup, and
-    the load other processes put on the machine during each kept measurement."""
+def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None, busy=False):
+    """``{phase: {net: {impl: [median step time of each timed round]}}}`` (phases "quiet"
+    and, with ``busy``, "busy"), the workers' setup, and the load other processes put on
+    the machine during each kept measurement."""
     workers = {impl: Worker(impl, threads, baseline) for impl in impls}
+    spinner = Spinner() if busy else None
+    phases = ("quiet", "busy") if busy else ("quiet",)
     try:
         setup = {impl: w.ask(cmd="setup") for impl, w in workers.items()}
-        per_round = {key: {impl: [] for impl in impls} for key in NETS}
+        per_round = {ph: {key: {impl: [] for impl in impls} for key in NETS} for ph in phases}
         loads = []
+        choices: dict[str, list[int]] = {}  # chainrule's BLAS thread count per round
         for r in range(rounds + 1):  # round 0 warms up and is thrown away
             order = impls[r % len(impls) :] + impls[: r % len(impls)]
             for key in NETS:
                 for impl in order:
-                    answer = workers[impl].measure(
-                        retries if r else 0,
-                        cmd="run",
-                        net=key,
-                        seconds=seconds * (2 if r == 0 else 1),
-                        min_steps=5,
-                    )
-                    if answer["times"] == "skip" or r == 0:
-                        continue
-                    per_round[key][impl].append(statistics.median(answer["times"]))
-                    loads.append(answer["foreign_load"])
-            recent = loads[-len(NETS) * len(impls) :] or [0.0]
+                    for phase in phases:
+                        answer = _measure_phase(
+                            workers[impl], spinner, phase, retries if r else 0, key, seconds, r
+                        )
+                        if answer["times"] == "skip" or r == 0:
+                            continue
+                        per_round[phase][key][impl].append(statistics.median(answer["times"]))
+                        loads.append(answer["foreign_load"])
+                        if "blas_threads" in answer:
+                            choices.setdefault(f"{key} {phase}", []).append(answer["blas_threads"])
+            recent = loads[-len(NETS) * len(impls) * len(phases) :] or [0.0]
             log(f"round {r}/{rounds} done (other processes: {statistics.median(recent):.2f} cores)")
-        return per_round, setup, loads
+        return per_round, setup, loads, choices
     finally:
         for w in workers.values():
             w.close()
+        if spinner is not None:
+            spinner.close()
+
+
+def _measure_phase(worker, spinner, phase, retries, key, seconds, r):
+    """One timing of network ``key`` in ``worker``, with the spinner running if busy."""
+    if phase == "busy":
+        spinner.resume()
+        worker.spinner = spinner
+    try:
+        return worker.measure(
+            retries,
+            cmd="run",
+            net=key,
+            seconds=seconds * (2 if r == 0 else 1),
+            min_steps=5,
+        )
+    finally:
+        if phase == "busy":
+            spinner.pause()
+            worker.spinner = None
 
 
 def memory(impl: str, threads: int, traced: bool = False) -> dict:
@@ -207,7 +264,7 @@ def summarise(per_round: dict) -> dict:
     table = {}
     for key, net in NETS.items():
         row = {}
-        for impl, medians in per_round[key].items():
+        for impl, medians in per_round["quiet"][key].items():
             if medians:
                 t = statistics.median(medians)
                 row[impl] = {
@@ -223,8 +280,30 @@ def summarise(per_round: dict) -> dict:
         base = row.get("baseline", {}).get("step_s")
         if base and cr:
             row["chainrule/baseline"] = base / cr
+        if "busy" in per_round:
+            row["busy"] = _busy_row(net, per_round["quiet"][key], per_round["busy"][key])
         table[key] = row
     return table
+
+
+def _busy_row(net, quiet: dict, busy: dict) -> dict:
+    """Busy step times, and per implementation the share of the quiet throughput it keeps
+    (quiet time / busy time of the same round): median and worst round."""
+    row = {}
+    for impl, medians in busy.items():
+        if not medians:
+            continue
+        kept = [q / b for q, b in zip(quiet[impl], medians, strict=True)]
+        t = statistics.median(medians)
+        row[impl] = {
+            "step_s": t,
+            "samples_per_s": net.batch / t,
+            "kept_median": statistics.median(kept),
+            "kept_worst": min(kept),
+        }
+    cr, pt = (row.get(i, {}).get("step_s") for i in ("chainrule", "torch"))
+    row["chainrule/torch"] = pt / cr if cr and pt else None
+    return row
 
 
 def _fmt_rate(x: float | None) -> str:
@@ -233,25 +312,52 @@ def _fmt_rate(x: float | None) -> str:
     return f"{x:,.0f}"
 
 
-def markdown(result: dict) -> str:
-    lines = [
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def _kept(cell: dict | None) -> str:
+    if not cell:
+        return "-"
+    return f"{cell['kept_median']:.0%} ({cell['kept_worst']:.0%})"
+
+
+def table_lines(result: dict) -> list[str]:
+    """The Markdown table: throughputs and ratios, with the busy columns where measured."""
+    busy = any("busy" in row for row in result["table"].values())
+    head = (
         "| network | batch | chainrule | PyTorch | scikit-learn | GEMMs only (bound) "
-        "| chainrule / PyTorch | chainrule / bound |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+        "| chainrule / PyTorch | chainrule / bound |"
+    )
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+    if busy:
+        head += " busy: chainrule / PyTorch | busy: chainrule keeps | busy: PyTorch keeps |"
+        rule += "---:|---:|---:|"
+    lines = [head, rule]
     for key, net in NETS.items():
         row = result["table"][key]
 
         def rate(impl, row=row):
             return _fmt_rate(row.get(impl, {}).get("samples_per_s"))
 
-        ratio_t, ratio_b = row["chainrule/torch"], row["chainrule/bound"]
-        lines.append(
+        ratio_b = row["chainrule/bound"]
+        line = (
             f"| {net.title} | {net.batch} | {rate('chainrule')} | {rate('torch')} "
-            f"| {rate('sklearn')} | {rate('bound')} "
-            f"| {'-' if ratio_t is None else f'{ratio_t:.2f}x'} "
+            f"| {rate('sklearn')} | {rate('bound')} | {_ratio(row['chainrule/torch'])} "
             f"| {'-' if ratio_b is None else f'{ratio_b:.0%}'} |"
         )
+        if busy:
+            b = row.get("busy", {})
+            line += (
+                f" {_ratio(b.get('chainrule/torch'))} | {_kept(b.get('chainrule'))} "
+                f"| {_kept(b.get('torch'))} |"
+            )
+        lines.append(line)
+    return lines
+
+
+def markdown(result: dict) -> str:
+    lines = table_lines(result)
     mem = result.get("memory", {})
     extra = []
     if mem:
@@ -275,6 +381,12 @@ def markdown(result: dict) -> str:
             "(fresh interpreters, median)."
         )
     notes = "; ".join(f"{NETS[k].key} {v}" for k, v in NOTES.items())
+    if any("busy" in row for row in result["table"].values()):
+        extra.append(
+            "Busy columns: the same steps while a plain spinning process (started and "
+            "stopped by the benchmark) keeps one core busy; *keeps* is busy / quiet "
+            "throughput of the same round, median over the rounds (worst round in brackets)."
+        )
     extra.append(f"Notes: {notes}. Where the time goes, and what is left: `benchmarks/NOTES.md`.")
     return "\n".join(lines) + "\n\n" + "\n\n".join(extra)
 
@@ -321,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the chainrule package found in DIR (e.g. an older copy), as 'baseline'",
     )
     ap.add_argument("--no-memory", action="store_true", help="skip the memory probe")
+    ap.add_argument(
+        "--busy", action="store_true", help="also time each network with one core kept busy"
+    )
     ap.add_argument("--readme", action="store_true", help="rewrite README.md's Speed section")
     args = ap.parse_args(argv)
 
@@ -334,8 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         impls += ("baseline",)
     t0 = time.perf_counter()
     log(f"{len(impls)} processes, {args.threads} threads each, {rounds} rounds of {seconds} s")
-    per_round, setup, loads = time_steps(
-        impls, args.threads, rounds, seconds, args.retries, log, args.baseline
+    per_round, setup, loads, choices = time_steps(
+        impls, args.threads, rounds, seconds, args.retries, log, args.baseline, args.busy
     )
     result = {
         "machine": machine(),
@@ -344,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         "thread_pools": {impl: s["threads"] for impl, s in setup.items()},
         "versions": {k: v for s in setup.values() for k, v in s["versions"].items()},
         "table": summarise(per_round),
+        "blas_threads_chosen": choices,
         "foreign_load": {
             "median": statistics.median(loads),
             "max": max(loads),
@@ -368,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         result["import"] = import_time(5 if args.quick else 9)
     result["seconds"] = time.perf_counter() - t0
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+    command += " --busy" if args.busy else ""
     if args.threads != 2:
         command += f" --threads {args.threads}"
     if args.json:

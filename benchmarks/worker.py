@@ -67,19 +67,30 @@ class ChainruleStep:
 
     def __init__(self, model, loss, optimizer, reg, batches):
         import chainrule as cr
+        from chainrule.threads import ThreadChooser
 
         self.model, self.loss, self.optimizer, self.reg = model, loss, optimizer, reg
         self.batches = batches
         self._it = _cycle(batches)
         self._train_step = cr.train_step
+        # fit()'s choice of the BLAS thread count, kept for the life of the worker
+        self.threads = ThreadChooser().__enter__()
 
     def with_optimizer(self, optimizer):
         return ChainruleStep(self.model, self.loss, optimizer, self.reg, self.batches)
 
+    def prepare(self):
+        """Before a timing: this network's thread count (another network's chooser may
+        have set its own)."""
+        self.threads.claim()
+
     def __call__(self):
         xb, yb = next(self._it)
         l2 = 0.0 if self.reg is None else self.reg
-        return self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
+        self.threads.begin()
+        value = self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
+        self.threads.end()
+        return value
 
 
 def build_torch(net, W, X, y):
@@ -302,6 +313,8 @@ def main() -> None:
             answer({"threads": thread_info(impl), "versions": versions(impl)})
             continue
         step = steps[cmd["net"]]
+        if hasattr(step, "prepare"):
+            step.prepare()
         if step is None:
             answer({"times": "skip"})
             continue
@@ -312,7 +325,10 @@ def main() -> None:
             t0 = clock()
             step()
             times.append(clock() - t0)
-        answer({"times": times})
+        reply = {"times": times}
+        if hasattr(step, "threads"):
+            reply["blas_threads"] = step.threads.choice
+        answer(reply)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ _LAZY_MODULES = (
     "zoo",
     "expr",
     "derivation",
+    "check",
     "scalar",
     "rbm",
     "data",

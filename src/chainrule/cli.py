@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "graph",
     "explore",
     "derive",
+    "check",
 )
 
 

@@ -389,10 +389,20 @@ class L2:
         """The multiplier of :math:`\\sum W^2`: ``lam`` or ``lam / 2``."""
         return self.lam / 2 if self.half else self.lam
 
+    @property
+    def gradient_factor(self) -> float:
+        """The multiplier of ``W`` in the gradient: ``2 lam`` or ``lam``."""
+        return 2.0 * self.factor
+
     @staticmethod
-    def weights(model) -> list:
+    def covers(name: str) -> bool:
+        """Whether the parameter called ``name`` is penalised: weights ``W1, W2, ...``."""
+        return name.startswith("W")
+
+    @classmethod
+    def weights(cls, model) -> list:
         """The parameters the penalty covers: every ``W`` (weights), no bias."""
-        return [p for name, p in model.named_parameters() if name.startswith("W")]
+        return [p for name, p in model.named_parameters() if cls.covers(name)]
 
     def forward(self, model) -> float:
         total = 0.0
@@ -404,7 +414,7 @@ class L2:
     __call__ = forward
 
     def backward(self, model) -> None:
-        k = 2.0 * self.factor
+        k = self.gradient_factor
         if k == 0:
             return
         for p in self.weights(model):

@@ -97,6 +97,25 @@ class Dataset:
         DataError
             Too few training examples to leave at least one on each side.
         """
+        train, val = self.validation_indices(fraction, seed=seed)
+        return (self.X_train[train], self.y_train[train]), (self.X_train[val], self.y_train[val])
+
+    def validation_indices(
+        self, fraction: float = 0.1, *, seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the training part that :meth:`validation_split` puts on each side,
+        for a caller that splits in place (``chainrule train``: no second copy of the data).
+
+        Returns
+        -------
+        (train, val)
+            int64 index arrays, disjoint, together ``0 .. n-1``, in the order of the parts.
+
+        Raises
+        ------
+        DataError
+            Too few training examples to leave at least one on each side.
+        """
         train, val = split_indices(self.y_train, (1.0 - fraction, fraction), seed=seed)
         if train.size == 0 or val.size == 0:
             raise DataError(
@@ -104,4 +123,4 @@ class Dataset:
                 f"validation fraction of {fraction} ({train.size} would be left for training, "
                 f"{val.size} for validation); use more data, or no validation (--validation 0)"
             )
-        return (self.X_train[train], self.y_train[train]), (self.X_train[val], self.y_train[val])
+        return train, val

@@ -23,8 +23,9 @@ BLOCK_BYTES = 128 * 1024
 #: Steps between two flushes of subnormal numbers from the optimizer state.
 FLUSH_EVERY = 64
 
-#: One block: the parameter's values, its gradient, and the same block of each buffer.
-Job = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]
+#: One block: the parameter's name, its values, its gradient, and the same block of each
+#: buffer.
+Job = tuple[str, np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 
 def require_contiguous(params: Sequence[tuple[str, Any]]) -> None:
@@ -49,7 +50,7 @@ def flat_blocks(
         block = max(1, BLOCK_BYTES // w.itemsize)
         for a in range(0, w.size, block):
             sl = slice(a, a + block)
-            jobs.append((w[sl], g[sl], {b: v[sl] for b, v in state.items()}))
+            jobs.append((name, w[sl], g[sl], {b: v[sl] for b, v in state.items()}))
     return jobs
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.arguments import check, nonneg, positive, unit
+from chainrule.optim import fused
 from chainrule.optim.base import Optimizer
 
 __all__ = ["SGD", "Adam", "AdamW", "Momentum", "RMSProp"]
@@ -254,6 +255,7 @@ class Adam(Optimizer):
         self.betas = (unit("betas[0]", betas[0]), unit("betas[1]", betas[1]))
         self.eps = positive("eps (Adam's epsilon)", eps)
         self.weight_decay = nonneg("weight_decay", weight_decay)
+        self._fused: bool | None = None  # whether the compiled pass runs (decided once)
 
     def _update(self, w, g, state, scratch):
         b1, b2 = self.betas
@@ -283,6 +285,32 @@ class Adam(Optimizer):
         np.divide(m, denom, out=denom)
         denom *= self.lr * correction2_sqrt / correction1
         w -= denom
+
+    def _step_whole(self, factors):
+        """Every parameter in one compiled pass (:mod:`chainrule.optim.fused`), the same
+        values as the twelve NumPy passes of :meth:`_update`; False where unavailable."""
+        if self._fused is None:
+            self._fused = fused.usable(self._params) and fused.kernel() is not None
+        if not self._fused:
+            return False
+        run = fused.kernel()
+        self._current_jobs()  # checks the arrays again where they were replaced
+        b1, b2 = self.betas
+        c2 = math.sqrt(1.0 - b2**self.t)
+        c1 = 1.0 - b1**self.t
+        wd = self.weight_decay
+        coupled, decoupled = bool(wd) and not self.decoupled, bool(wd) and self.decoupled
+        m_all, v_all = self.buffers["exp_avg"], self.buffers["exp_avg_sq"]
+        for name, p in self._params:
+            f = p.value.dtype.type
+            k = factors.get(name, 0.0)
+            run(
+                p.value.reshape(-1), p.grad.reshape(-1),
+                m_all[name].reshape(-1), v_all[name].reshape(-1),
+                f(k), bool(k), f(wd), coupled, f(1.0 - self.lr * wd), decoupled,
+                f(1.0 - b1), f(b2), f(1.0 - b2), f(self.eps * c2), f(self.lr * c2 / c1),
+            )  # fmt: skip
+        return True
 
 
 class AdamW(Adam):

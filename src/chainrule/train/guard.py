@@ -1,4 +1,5 @@
-"""The NaN guard: where the first NaN or Inf of a diverged run is, said in the error."""
+"""The guards of a run: where the first NaN or Inf of a diverged run is, said in the
+error, and a loss grown by orders of magnitude while every number is still finite."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import numpy as np
 from chainrule.errors import TrainingError
 from chainrule.train.state import Run
 
-__all__ = ["check_weights", "diverged"]
+__all__ = ["DIVERGENCE_FACTOR", "check_growth", "check_weights", "diverged"]
+
+#: A step's loss above this many times the run's starting loss (or times 1, when the
+#: start is smaller) is divergence: Adam at lr 1e10 reaches 4e22 without ever a NaN.
+DIVERGENCE_FACTOR = 1e6
 
 
 def _layer_of(model: Any) -> dict[str, str]:
@@ -55,3 +60,25 @@ def check_weights(run: Run) -> None:
                 "the update. "
                 f"The learning rate is {run.optimizer.lr:g}: try a smaller one."
             )
+
+
+def check_growth(run: Run, value: float) -> None:
+    """Stop a run whose loss has grown :data:`DIVERGENCE_FACTOR` times over its start.
+
+    The start is the first epoch's mean loss once there is one (so a resumed run compares
+    with the same number), else the run's first step.
+    """
+    first = run.history.history.get("loss")
+    if first:
+        run.reference_loss = first[0]
+    elif run.reference_loss is None:
+        run.reference_loss = value
+    limit = DIVERGENCE_FACTOR * max(run.reference_loss, 1.0)
+    if value > limit:
+        raise TrainingError(
+            f"training diverged at epoch {run.epoch + 1}, step {run.position + 1} "
+            f"(step {run.step + 1} of the run): the loss grew from {run.reference_loss:.4g} to "
+            f"{value:.4g}, more than {DIVERGENCE_FACTOR:.0e} times its start, though every "
+            f"number is still finite. The learning rate is {run.optimizer.lr:g}: try a "
+            "smaller one."
+        )

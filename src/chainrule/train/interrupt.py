@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chainrule.errors import Interrupted
+from chainrule.errors import CheckpointError, Interrupted
 from chainrule.train.history import History
 from chainrule.train.state import Run
 
@@ -28,8 +28,12 @@ def interrupted(run: Run, path: str | Path | None) -> TrainingInterrupted:
     where = f"epoch {run.epoch + 1}, step {run.position}"
     saved = None
     if path is not None:
-        saved = run.save(path)
-        message = f"interrupted at {where}; training state saved to {saved}"
+        try:
+            saved = run.save(path)
+        except CheckpointError as err:  # a full disk must not turn Ctrl-C into exit 4
+            message = f"interrupted at {where}; the training state could not be saved: {err}"
+        else:
+            message = f"interrupted at {where}; training state saved to {saved}"
     else:
         message = f"interrupted at {where}; no checkpoint path was given, nothing saved"
     run.progress.log(message)

@@ -52,6 +52,7 @@ class Run:
         self.step = 0
         self.partial = empty_sums()
         self.stop_training = False
+        self.reference_loss: float | None = None  # the start the divergence guard compares with
 
     def note(self, message: str) -> None:
         self.history.notes.append(message)

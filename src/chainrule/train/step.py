@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from chainrule.losses import L2
+from chainrule.optim.base import Optimizer
 
 __all__ = ["StepResult", "train_step"]
 
@@ -57,16 +58,24 @@ def train_step(
     Returns
     -------
     StepResult
-        A non-finite ``loss`` leaves the parameters as they were (the update is skipped),
-        so the caller can stop with the weights of the last good step.
+        With a chainrule optimizer the L2 gradient :math:`2\\lambda W` is added inside its
+        update (:meth:`~chainrule.optim.Optimizer.step`'s ``penalty``), so ``.grad`` keeps
+        the data loss's gradient alone; another optimizer finds it added to ``.grad``
+        before its ``step()``. A non-finite ``loss`` leaves the parameters as they were
+        (the update is skipped), so the caller can stop with the weights of the last good
+        step.
     """
     reg = l2 if isinstance(l2, L2) else (L2(l2) if l2 else None)
     out = model.forward(X, check=False)
     value = loss.forward(out, y)
     dX = model.backward(loss.backward(), input_grad=input_grad)
+    folded = reg is not None and isinstance(optimizer, Optimizer)
     if reg is not None:
         value += reg.forward(model)
-        reg.backward(model)
+        if not folded:
+            reg.backward(model)
     if math.isfinite(value):
-        optimizer.step()
+        # chainrule's optimizers add the L2 gradient inside their update (the same values
+        # without two passes over every weight); .grad then holds the data loss's gradient
+        optimizer.step(penalty=reg) if folded else optimizer.step()
     return StepResult(value, out, dX)

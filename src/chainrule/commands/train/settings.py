@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chainrule.errors import ConfigError
+from chainrule.errors import CheckpointError, ConfigError
 from chainrule.suggest import did_you_mean
 
 __all__ = ["DEFAULTS", "check_settings", "read_config", "resolve_settings", "resumed_settings"]
@@ -134,6 +134,13 @@ def resumed_settings(settings: dict[str, Any], ckpt: Any, explicit: set[str]) ->
         raise ConfigError(
             f"checkpoint {ckpt.path} was not written by chainrule train: it holds no run settings"
         )
+    try:  # the saved settings are a file's word: checked as a config file's are
+        check_settings(
+            {k: v for k, v in saved.items() if v is not None},
+            where=f"checkpoint {ckpt.path}: its saved settings",
+        )
+    except ConfigError as err:
+        raise CheckpointError(str(err)) from None
     for key in explicit & set(_FIXED_ON_RESUME):
         if settings[key] != saved.get(key):
             raise ConfigError(

@@ -1,0 +1,175 @@
+"""Grading many answers: a pool of worker processes, each answer under a time limit.
+
+Answers are untrusted text. Each worker grades one answer at a time; an answer that runs
+past the limit has its worker killed and replaced, and gets ``parse_error`` with a limit
+message; a worker that dies (a crash, the memory limit) is replaced the same way. So one
+hostile answer costs at most the time limit and never stops the batch.
+
+>>> from chainrule.check.batch import grade_many
+>>> [r.code for r in grade_many("seed001-q1.5", [r"\\delta W^3", r"-\\delta W^3"], workers=1)]
+['correct', 'sign']
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from chainrule.check.problem import Problem
+from chainrule.check.result import Result
+
+__all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "load_problem"]
+
+DEFAULT_TIME_LIMIT = 5.0
+MEMORY_LIMIT = 2 << 30  # bytes of address space per worker, where the OS supports it
+
+
+def load_problem(spec: str) -> Problem:
+    """A built-in id, or the path of a problem file (``.toml``)."""
+    from chainrule.check.bank import problem
+
+    if spec.endswith(".toml") or os.path.sep in spec:
+        return Problem.from_toml(spec)
+    return problem(spec)
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not on this OS
+        pass
+
+
+def _worker(conn: Connection, problem: Problem) -> None:
+    """Grade answers received on ``conn`` until it closes; send back plain results."""
+    _limit_memory()
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        index, text = item
+        try:
+            result = problem.grade(text).to_dict()
+        except BaseException as err:
+            result = _failure(f"the answer could not be graded ({type(err).__name__})")
+        conn.send((index, result))
+
+
+def _failure(why: str) -> dict[str, Any]:
+    return Result(False, "parse_error", ["parse_error"], f"The answer was not graded: {why}.",
+                  "Write a shorter, simpler formula.").to_dict()  # fmt: skip
+
+
+class _Slot:
+    """One worker process and the answer it is grading."""
+
+    def __init__(self, ctx: Any, problem: Problem) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(target=_worker, args=(child, problem), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def send(self, index: int, text: str) -> None:
+        self.task, self.started = index, time.monotonic()
+        self.conn.send((index, text))
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+def _context() -> Any:
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def grade_many(
+    problem: Problem | str,
+    answers: Sequence[str],
+    *,
+    workers: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> list[Result]:
+    """Grade every answer, in order, with ``workers`` processes (default: the CPUs).
+
+    Each answer gets at most ``time_limit`` seconds; past it, its result is
+    ``parse_error`` with a limit message.
+    """
+    if isinstance(problem, str):
+        problem = load_problem(problem)
+    problem.grader.candidates  # noqa: B018 - computed once here, shared by the forked workers
+    count = max(1, min(workers or os.cpu_count() or 1, len(answers) or 1))
+    ctx = _context()
+    results: list[dict[str, Any] | None] = [None] * len(answers)
+    todo = list(range(len(answers)))[::-1]
+    slots = [_Slot(ctx, problem) for _ in range(count)]
+    try:
+        _run(slots, todo, answers, results, time_limit, ctx, problem)
+    finally:
+        for slot in slots:
+            slot.kill()
+    return [_as_result(r) for r in results]
+
+
+def _run(slots, todo, answers, results, time_limit, ctx, problem) -> None:
+    for slot in slots:
+        if todo:
+            i = todo.pop()
+            slot.send(i, answers[i])
+    while any(s.task is not None for s in slots):
+        busy = [s for s in slots if s.task is not None]
+        now = time.monotonic()
+        deadline = min(s.started for s in busy) + time_limit
+        ready = wait([s.conn for s in busy], timeout=max(0.0, deadline - now))
+        for k, slot in enumerate(slots):
+            if slot.task is None:
+                continue
+            if slot.conn in ready:
+                try:
+                    index, result = slot.conn.recv()
+                except (EOFError, OSError):
+                    index, result = slot.task, _failure("its worker process stopped")
+                    slot = slots[k] = _replace(slot, ctx, problem)
+                results[index] = result
+            elif time.monotonic() - slot.started >= time_limit:
+                results[slot.task] = _failure(f"it took longer than {time_limit:g} s")
+                slot = slots[k] = _replace(slot, ctx, problem)
+            else:
+                continue
+            slot.task = None
+            if todo:
+                i = todo.pop()
+                slot.send(i, answers[i])
+
+
+def _replace(slot: _Slot, ctx: Any, problem: Problem) -> _Slot:
+    slot.kill()
+    return _Slot(ctx, problem)
+
+
+def _as_result(data: dict[str, Any] | None) -> Result:
+    if data is None:  # pragma: no cover - every task is answered or failed
+        data = _failure("it was never graded")
+    return Result(
+        correct=data["correct"],
+        code=data["code"],
+        codes=data["codes"],
+        message=data["message"],
+        hint=data["hint"],
+        score=data["score"],
+        details=data["details"],
+        counterexample=data["counterexample"],
+    )

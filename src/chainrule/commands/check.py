@@ -1,0 +1,210 @@
+"""``chainrule check``: grade a gradient formula (or a class's answers) with a diagnosis.
+
+Exit codes: 0 every answer correct, 3 one is not, 2 usage, 4 a bad problem or answers file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from chainrule.commands.output import add_json_flag, emit
+from chainrule.errors import CheckFailedError, ConfigError, DataError
+
+EXIT_OK = 0
+
+MAX_ANSWERS_BYTES = 50_000_000
+MAX_ANSWERS = 200_000
+_ID_COLUMNS = ("id", "student", "student_id", "sid", "name", "email")
+_ANSWER_COLUMNS = ("answer", "response", "formula", "submission")
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "check",
+        help="grade a student's gradient formula against the derivation, with a diagnosis",
+        description=(
+            "Grade an answer (LaTeX or NumPy style) to a built-in problem or a problem file: "
+            "correct, or what is wrong (transposed, scaled, missing_mask, ...) with a hint. "
+            "Exit 0 when every answer is correct, 3 when one is not."
+        ),
+    )
+    parser.add_argument("problem", nargs="?", help="a built-in problem id or a .toml file")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--answer", metavar="TEXT", help="one answer")
+    what.add_argument(
+        "--answers", metavar="FILE", help="a CSV or JSON Lines file with a student id and an answer"
+    )
+    what.add_argument("--list", action="store_true", help="list the built-in problems and exit")
+    parser.add_argument("--gradescope", metavar="OUT", help="also write Gradescope results.json")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (CPUs)")
+    parser.add_argument(
+        "--time-limit", type=float, default=5.0, help="seconds per answer (default 5)"
+    )
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.check.bank import problems
+
+    if args.list:
+        ids = problems()
+        emit(args, {"problems": ids}, lambda: print("\n".join(ids)))
+        return EXIT_OK
+    if not args.problem or (args.answer is None and args.answers is None):
+        raise ConfigError("give a PROBLEM and --answer TEXT or --answers FILE (or --list)")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    if not 0 < args.time_limit <= 600:
+        raise ConfigError(f"--time-limit must be in (0, 600] seconds, got {args.time_limit}")
+    problem = _problem(args.problem)
+    single = args.answer is not None
+    rows = [("answer", args.answer)] if single else read_answers(args.answers)
+    from chainrule.check.batch import grade_many
+
+    results = grade_many(
+        problem, [a for _, a in rows], workers=args.workers, time_limit=args.time_limit
+    )
+    if args.gradescope:
+        write_gradescope(args.gradescope, problem, rows, results)
+    _report(args, problem, rows, results)
+    return EXIT_OK if all(r.correct for r in results) else CheckFailedError.exit_code
+
+
+def _problem(spec: str):
+    from chainrule.check.batch import load_problem
+
+    try:
+        problem = load_problem(spec)
+        problem.grader  # noqa: B018 - a problem that cannot be built is a bad problem (4)
+        return problem
+    except ConfigError as err:
+        if spec.endswith(".toml") or os.path.sep in spec:
+            raise DataError(str(err)) from None
+        raise
+
+
+def _report(args, problem, rows, results) -> None:
+    if args.answer is not None:
+        payload: dict[str, Any] = {"problem": problem.id, **results[0].to_dict()}
+        emit(args, payload, lambda: print(results[0]))
+        return
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.code] = counts.get(r.code, 0) + 1
+    payload = {
+        "problem": problem.id,
+        "ok": all(r.correct for r in results),
+        "answers": len(results),
+        "codes": counts,
+        "results": [
+            {"id": sid, "answer": a, **r.to_dict()}
+            for (sid, a), r in zip(rows, results, strict=True)
+        ],
+    }
+
+    def render() -> None:
+        for (sid, _), r in zip(rows, results, strict=True):
+            print(f"{sid}: {r.code} ({r.score:g}) {r.message}")
+        print(", ".join(f"{code}: {n}" for code, n in sorted(counts.items())))
+
+    emit(args, payload, render)
+
+
+def read_answers(path: str) -> list[tuple[str, str]]:
+    """(student id, answer) pairs from a CSV file (with a header) or JSON Lines."""
+    from chainrule.readfile import read_regular
+
+    p = Path(path)
+    raw = read_regular(p, "answers file", DataError, max_bytes=MAX_ANSWERS_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{p}: not UTF-8 text (byte {err.start})") from None
+    rows = _jsonl(text, p) if p.suffix in (".jsonl", ".ndjson", ".json") else _csv(text, p)
+    if not rows:
+        raise DataError(f"{p}: no answers found")
+    if len(rows) > MAX_ANSWERS:
+        raise DataError(f"{p}: {len(rows)} answers; at most {MAX_ANSWERS} in one file")
+    return rows
+
+
+def _pick(keys: list[str], wanted: tuple[str, ...], p: Path, what: str) -> str:
+    lowered = {k.strip().lower(): k for k in keys if isinstance(k, str)}
+    for w in wanted:
+        if w in lowered:
+            return lowered[w]
+    raise DataError(f"{p}: no {what} column; expected one of {', '.join(wanted)}, got {keys}")
+
+
+def _csv(text: str, p: Path) -> list[tuple[str, str]]:
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        keys = list(reader.fieldnames or [])
+        sid, ans = (
+            _pick(keys, _ID_COLUMNS, p, "student id"),
+            _pick(keys, _ANSWER_COLUMNS, p, "answer"),
+        )
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if row.get(ans) is None or row.get(sid) is None:
+                raise DataError(f"{p}, line {line}: the row has fewer columns than the header")
+            rows.append((str(row[sid]), str(row[ans])))
+        return rows
+    except csv.Error as err:
+        raise DataError(f"{p}: not valid CSV: {err}") from None
+
+
+def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise DataError(
+                f"{p}, line {line}: not JSON: {err.msg} at column {err.colno}"
+            ) from None
+        if not isinstance(item, dict):
+            raise DataError(f"{p}, line {line}: expected an object with an id and an answer")
+        sid, ans = (
+            _pick(list(item), _ID_COLUMNS, p, "student id"),
+            _pick(list(item), _ANSWER_COLUMNS, p, "answer"),
+        )
+        if not isinstance(item[ans], str):
+            raise DataError(
+                f"{p}, line {line}: the answer must be a string, got {type(item[ans]).__name__}"
+            )
+        rows.append((str(item[sid]), item[ans]))
+    return rows
+
+
+def write_gradescope(out: str, problem, rows, results) -> None:
+    """Gradescope's ``results.json``: one test per answer, named by the student id."""
+    points = problem.points
+    tests = [
+        {
+            "name": f"{problem.id}: {sid}",
+            "score": round(r.score * points, 6),
+            "max_score": points,
+            "status": "passed" if r.correct else "failed",
+            "output": r.message + (f"\nHint: {r.hint}" if r.hint else ""),
+        }
+        for (sid, _), r in zip(rows, results, strict=True)
+    ]
+    payload = {"score": round(sum(t["score"] for t in tests), 6), "tests": tests}
+    from chainrule.atomic import atomic_write
+
+    try:
+        with atomic_write(out, text=True) as fh:
+            fh.write(json.dumps(payload, indent=2) + "\n")
+    except OSError as err:
+        raise DataError(f"cannot write the Gradescope results {out}: {err.strerror}") from None

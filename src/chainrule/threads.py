@@ -1,0 +1,268 @@
+"""The number of BLAS threads, chosen by measuring the training steps themselves.
+
+Two threads that must meet at every matrix product pay off on large products and a quiet
+machine; on small products, or when another program holds a core, they lose, sometimes
+by a factor of 50 (the second thread waits for a core the scheduler gives elsewhere). No
+rule of thumb knows which case a run is in, so :class:`ThreadChooser` times it: it runs a
+few steps with each candidate count (blocks of :data:`BLOCK` steps, alternating, the
+first step of each block not counted), keeps the count with the smallest median step
+time, and looks again when the median of the last :data:`WINDOW` steps moves by more than
+a factor :data:`DRIFT` from what the choice was made on, or :data:`RECHECK_S` seconds
+after the last look. Looking is bounded: a candidate whose steps are :data:`GIVE_UP`
+times slower than the best is dropped at once, and the time spent looking stays under
+:data:`MAX_PROBE_SHARE` of the run.
+
+What the choice changes in the results (OpenBLAS 0.3, measured in
+``tests/training/test_threads.py``): rounding only. A threaded matrix product splits the
+rows and columns of its result between the threads, but for some inner sizes (784 here,
+not 1024 or 3072) it also cuts the sum that forms one entry into other pieces than the
+one-thread product does, so an entry may differ in its last bit (relative 4e-7 in
+float32, 1e-16 in float64). Over training such differences behave as any rounding: after
+40 Adam steps of a 784-100-10 network the weights of 1 and 2 threads agreed to 5e-7
+(float32) and 1e-15 (float64) relative; the test allows 1e-5 and 1e-12. Networks whose
+products are cut alike (784-64-10, 3072-100-10) came out identical bit for bit.
+
+The counts are set through ``threadpoolctl`` (the BLAS libraries loaded in the process),
+and the count found on entry is put back on exit. The largest candidate is the count the
+BLAS runs with on entry (``OPENBLAS_NUM_THREADS`` or the number of cores), so a user who
+asked for one thread gets one.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["ThreadChooser", "blas_controller", "for_setting"]
+
+#: Steps per candidate and block while looking; the first of each block is not counted.
+BLOCK = 3
+#: Blocks per candidate while looking.
+ROUNDS = 2
+#: Steps whose median is compared with the one the choice was made on.
+WINDOW = 32
+#: Factor by which that median must move to look again.
+DRIFT = 1.5
+#: Seconds after which the choice is looked at again in any case.
+RECHECK_S = 20.0
+#: A candidate whose median is this many times the best one's is dropped while looking.
+GIVE_UP = 3.0
+#: More threads must be faster by this share to be chosen (ties go to fewer threads).
+MARGIN = 0.05
+#: Most of the run's time that looking may take.
+MAX_PROBE_SHARE = 0.05
+
+
+class _Pools:
+    """The BLAS libraries' thread counts, read and set together (threadpoolctl)."""
+
+    def __init__(self, controllers: Sequence[Any]) -> None:
+        self.controllers = list(controllers)
+
+    def get(self) -> int:
+        return max((c.num_threads for c in self.controllers), default=1)
+
+    def set(self, n: int) -> None:
+        for c in self.controllers:
+            c.set_num_threads(n)
+
+
+_POOLS: _Pools | None = None
+
+
+def blas_controller() -> _Pools:
+    """The BLAS thread pools of this process (found once; an empty set without
+    threadpoolctl or a BLAS it knows, where every count is then 1 and setting does
+    nothing)."""
+    global _POOLS
+    if _POOLS is None:
+        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl then finds)
+
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a core dependency
+            _POOLS = _Pools([])
+        else:
+            found = ThreadpoolController().select(user_api="blas")
+            _POOLS = _Pools(found.lib_controllers)
+    return _POOLS
+
+
+class ThreadChooser:
+    """Choose the BLAS thread count of a loop of alike steps by timing them.
+
+    Use it around the loop and mark each step::
+
+        with ThreadChooser() as threads:
+            for batch in batches:
+                threads.begin()
+                step(batch)
+                threads.end()
+
+    Parameters
+    ----------
+    candidates : sequence of int, optional
+        Thread counts to try; default 1, 2 and the count found on entry, none above it.
+        One count is simply set for the loop; an empty sequence leaves the count alone.
+    pools : object, optional
+        With ``get() -> int`` and ``set(n)``; default :func:`blas_controller`.
+    clock : callable, optional
+        Seconds as a float; default ``time.perf_counter``.
+
+    Attributes
+    ----------
+    choice : int
+        The count in use outside of looking.
+    looks : list of dict
+        One entry per look: ``{"step", "medians", "choice"}`` (median seconds per count).
+    """
+
+    def __init__(
+        self,
+        candidates: Sequence[int] | None = None,
+        *,
+        pools: Any = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._given = None if candidates is None else [int(c) for c in candidates]
+        self._pools = pools
+        self._clock = clock
+        self.choice = 1
+        self.looks: list[dict[str, Any]] = []
+        self._entry = 1
+        self._candidates: list[int] = [1]
+        self._times: dict[int, list[float]] = {}
+        self._window: list[float] = []
+        self._reference = 0.0
+        self._steps = 0
+        self._t0 = 0.0
+        self._started = 0.0
+        self._look_started = 0.0
+        self._looking_s = 0.0
+        self._last_look = 0.0
+        self._active = False
+        self._current = -1
+        self._plan: list[tuple[int, bool]] = []
+
+    # -- context -----------------------------------------------------------------------
+    def __enter__(self) -> ThreadChooser:
+        if self._pools is None:
+            self._pools = blas_controller()
+        self._entry = self._pools.get()
+        given = self._given if self._given is not None else [1, 2, self._entry]
+        if not given:  # leave the count as it is
+            given = [self._entry]
+        self._candidates = sorted({min(c, self._entry) for c in given if c >= 1}) or [1]
+        self.choice = self._candidates[0]
+        self._started = self._clock()
+        self._current = self._entry
+        self._active = len(self._candidates) > 1
+        if self._active:
+            self._start_look()
+        else:
+            self._set(self.choice)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pools is not None:
+            self._set(self._entry)
+
+    def claim(self) -> None:
+        """Set this chooser's count again, where something else may have changed it (a
+        second chooser in the same process, as in the benchmark's worker)."""
+        if self._pools is not None:
+            self._current = -1
+            self._set(self._plan[0][0] if self._plan else self.choice)
+
+    # -- steps -------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Mark the start of a step (and set the count it runs with)."""
+        if self._active:
+            if self._plan:
+                self._set(self._plan[0][0])
+            self._t0 = self._clock()
+
+    def end(self) -> None:
+        """Mark the end of the step begun last."""
+        if not self._active:
+            return
+        now = self._clock()
+        seconds = now - self._t0
+        self._steps += 1
+        if self._plan:
+            count, counted = self._plan.pop(0)
+            if counted:
+                self._times[count].append(seconds)
+            self._drop_hopeless()
+            if not self._plan:
+                self._decide(now)
+            return
+        self._window.append(seconds)
+        if len(self._window) < WINDOW:
+            return
+        median = statistics.median(self._window)
+        self._window.clear()
+        moved = median > self._reference * DRIFT or median * DRIFT < self._reference
+        stale = now - self._last_look > RECHECK_S
+        affordable = self._looking_s <= MAX_PROBE_SHARE * (now - self._started)
+        if (moved or stale) and affordable:
+            self._start_look()
+
+    # -- looking -------------------------------------------------------------------------
+    def _set(self, n: int) -> None:
+        if n != self._current:
+            self._pools.set(n)
+            self._current = n
+
+    def _start_look(self) -> None:
+        self._look_started = self._clock()
+        self._times = {c: [] for c in self._candidates}
+        # blocks of BLOCK steps per count, alternating; a block's first step pays for the
+        # switch of count and is not counted
+        self._plan = [
+            (c, k > 0) for _ in range(ROUNDS) for c in self._candidates for k in range(BLOCK)
+        ]
+
+    def _drop_hopeless(self) -> None:
+        timed = {c: statistics.median(t) for c, t in self._times.items() if t}
+        if len(timed) < 2:
+            return
+        best = min(timed.values())
+        slow = {c for c, m in timed.items() if m > GIVE_UP * best}
+        if slow:
+            self._plan = [item for item in self._plan if item[0] not in slow]
+
+    def _decide(self, now: float) -> None:
+        medians = {c: statistics.median(t) for c, t in self._times.items() if t}
+        choice = min(medians, key=medians.__getitem__)
+        # fewer threads unless more are clearly faster
+        for c in sorted(medians):
+            if medians[c] * (1 - MARGIN) <= medians[choice]:
+                choice = c
+                break
+        self.choice = choice
+        self._reference = medians[choice]
+        self._set(choice)
+        self._window.clear()
+        self._looking_s += now - self._look_started
+        self._last_look = now
+        self.looks.append(
+            {"step": self._steps, "medians": dict(sorted(medians.items())), "choice": choice}
+        )
+
+
+def for_setting(setting: int | str | None) -> ThreadChooser:
+    """The chooser for :func:`~chainrule.train.fit`'s ``threads`` argument: ``"auto"``
+    chooses by timing, a whole number ``n >= 1`` runs with at most ``n`` threads, None
+    leaves the BLAS as it is."""
+    from chainrule.errors import ConfigError
+
+    if setting == "auto":
+        return ThreadChooser()
+    if setting is None:
+        return ThreadChooser(())
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+        raise ConfigError(f"threads must be 'auto', None or a whole number >= 1, got {setting!r}")
+    return ThreadChooser([setting])

@@ -1,0 +1,96 @@
+"""``chainrule check``: one answer, a class's answers (CSV, JSON Lines), Gradescope output,
+exit codes, and a batch that survives a slow or crashing answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+import chainrule as cr
+from chainrule.check import batch
+from chainrule.cli import main
+
+pytest.importorskip("chainrule.derivation", reason="the bank's references come from derive")
+
+RIGHT = r"(\delta W^3 \odot [z^2 > 0])^T h^1"
+NO_MASK = r"\delta (W^3)^T h^1"
+
+
+def test_list(capsys) -> None:
+    assert main(["check", "--list"]) == 0
+    assert "seed001-q1.11" in capsys.readouterr().out.split()
+
+
+def test_one_answer_exit_codes(capsys) -> None:
+    assert main(["check", "seed001-q1.11", "--answer", RIGHT]) == 0
+    assert main(["check", "seed001-q1.11", "--answer", NO_MASK, "--json"]) == 3
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["code"] == "missing_mask" and out["details"]["layer"] == 2
+
+
+def test_usage_and_bad_problem(tmp_path, capsys) -> None:
+    assert main(["check", "seed001-q1.11"]) == 2
+    assert main(["check", "seed001-q9", "--answer", "x"]) == 2
+    bad = tmp_path / "hw.toml"
+    bad.write_text(
+        'id = "hw"\n[network]\nzoo = "seed001-4-3-2-1"\n[quantity]\nwrt = "W^{2}"\nwtr = 1\n'
+    )
+    assert main(["check", str(bad), "--answer", "x"]) == 4
+    assert "did you mean 'wrt'" in capsys.readouterr().err
+
+
+def test_answers_file_and_gradescope(tmp_path, capsys) -> None:
+    csv_file = tmp_path / "answers.csv"
+    csv_file.write_text(f'student_id,answer\nada,"{RIGHT}"\nbob,"{NO_MASK}"\ncy,"W^3 +"\n')
+    out = tmp_path / "results.json"
+    code = main(["check", "seed001-q1.11", "--answers", str(csv_file), "--gradescope", str(out),
+                 "--workers", "2", "--json"])  # fmt: skip
+    assert code == 3
+    payload = json.loads(capsys.readouterr().out)
+    assert [r["code"] for r in payload["results"]] == ["correct", "missing_mask", "parse_error"]
+    results = json.loads(out.read_text())
+    assert results["score"] == 1.0 and len(results["tests"]) == 3
+    assert results["tests"][1]["status"] == "failed" and "ReLU" in results["tests"][1]["output"]
+    jsonl = tmp_path / "answers.jsonl"
+    jsonl.write_text(json.dumps({"id": "ada", "answer": RIGHT}) + "\n")
+    assert main(["check", "seed001-q1.11", "--answers", str(jsonl)]) == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "student,answer\nada\n",
+        "name\nada\n",
+        '{"id": "a"}\n',
+        "not json\n",
+        '{"id": 1, "answer": 2}\n',
+    ],
+)
+def test_bad_answers_file_is_exit_4(tmp_path, content: str) -> None:
+    suffix = ".jsonl" if content.startswith(("{", "not")) else ".csv"
+    path = tmp_path / f"answers{suffix}"
+    path.write_text(content)
+    assert main(["check", "seed001-q1.11", "--answers", str(path)]) == 4
+
+
+def test_a_slow_or_crashing_answer_does_not_stop_the_batch(monkeypatch) -> None:
+    p = cr.check.problem("seed001-q1.5")
+    real = type(p).grade
+
+    def hostile(self, text):
+        if text == "SLOW":
+            time.sleep(30)
+        if text == "CRASH":
+            os._exit(1)
+        return real(self, text)
+
+    monkeypatch.setattr(type(p), "grade", hostile)
+    answers = [r"\delta W^3", "SLOW", "CRASH", r"-\delta W^3", r"\delta W^3"]
+    start = time.monotonic()
+    results = batch.grade_many(p, answers, workers=2, time_limit=1.0)
+    assert time.monotonic() - start < 20
+    assert [r.code for r in results] == ["correct", "parse_error", "parse_error", "sign", "correct"]
+    assert "longer than 1 s" in results[1].message and "stopped" in results[2].message

@@ -1,0 +1,145 @@
+"""The BLAS thread count chosen by timing (chainrule.threads): the choice follows the
+measured step times, looking stays cheap, and the count never changes results beyond
+rounding (the tolerance documented in the module). No test here reads a real clock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import threads
+from chainrule.threads import ThreadChooser
+
+
+class FakePools:
+    """Thread pools that only remember what they were told."""
+
+    def __init__(self, entry: int = 2) -> None:
+        self.n = entry
+        self.sets: list[int] = []
+
+    def get(self) -> int:
+        return self.n
+
+    def set(self, n: int) -> None:
+        self.n = n
+        self.sets.append(n)
+
+
+class Machine:
+    """A clock that a step advances by the cost (milliseconds) of the current count."""
+
+    def __init__(self, pools: FakePools, cost: dict[int, float]) -> None:
+        self.pools, self.cost, self.now = pools, dict(cost), 0.0
+        self.steps_at: dict[int, int] = {}
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, chooser: ThreadChooser, steps: int) -> None:
+        for _ in range(steps):
+            chooser.begin()
+            n = self.pools.n
+            self.now += self.cost[n] * 1e-3
+            self.steps_at[n] = self.steps_at.get(n, 0) + 1
+            chooser.end()
+
+
+def _chooser(cost, entry=2, candidates=None):
+    pools = FakePools(entry)
+    machine = Machine(pools, cost)
+    return ThreadChooser(candidates, pools=pools, clock=machine.clock), machine, pools
+
+
+@pytest.mark.parametrize(
+    "cost, expected",
+    [({1: 1.0, 2: 0.5}, 2), ({1: 0.5, 2: 2.0}, 1), ({1: 1.0, 2: 0.98}, 1)],
+    ids=["two faster", "one faster", "tie goes to fewer threads"],
+)
+def test_keeps_the_faster_count(cost, expected):
+    chooser, machine, pools = _chooser(cost)
+    with chooser:
+        machine.run(chooser, 100)
+        assert chooser.choice == expected
+        assert pools.n == expected
+        assert len(chooser.looks) == 1
+        assert chooser.looks[0]["medians"] == pytest.approx({n: c * 1e-3 for n, c in cost.items()})
+    assert pools.n == 2  # the entry count is put back
+
+
+def test_a_hopeless_count_is_dropped_after_one_timed_step():
+    chooser, machine, _ = _chooser({1: 1.0, 2: 50.0})
+    with chooser:
+        machine.run(chooser, 40)
+    assert chooser.choice == 1
+    assert machine.steps_at[2] == 2  # the uncounted switch step and one timed step
+
+
+def test_looks_again_when_the_step_time_moves():
+    # a quiet start where two threads win, then another program takes a core
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5})
+    with chooser:
+        machine.run(chooser, 400)
+        assert chooser.choice == 2
+        machine.cost = {1: 1.1, 2: 20.0}
+        machine.run(chooser, 200)
+        assert chooser.choice == 1 and pools.n == 1
+        assert [look["choice"] for look in chooser.looks] == [2, 1]
+
+
+def test_looking_takes_a_bounded_share_of_the_time():
+    # step times that keep jumping would trigger a look at every window
+    chooser, machine, _ = _chooser({1: 1.0, 2: 0.9})
+    with chooser:
+        for k in range(200):
+            machine.cost = {1: 1.0, 2: 0.9} if k % 2 else {1: 3.0, 2: 2.7}
+            machine.run(chooser, threads.WINDOW)
+    probe_steps = len(chooser.looks) * threads.ROUNDS * threads.BLOCK * 2
+    total_steps = 200 * threads.WINDOW
+    assert len(chooser.looks) > 1 and probe_steps < 0.15 * total_steps
+
+
+def test_never_above_the_entry_count_and_a_single_count_is_just_set():
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.1}, entry=1)
+    with chooser:
+        machine.run(chooser, 50)
+    assert pools.sets == [] and chooser.looks == []
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.1}, entry=2, candidates=[1])
+    with chooser:
+        machine.run(chooser, 50)
+        assert pools.n == 1
+    assert pools.sets == [1, 2] and chooser.looks == []
+
+
+def _train(n_threads, dtype):
+    """40 Adam steps of a 784-100-10 network (its 784-long products are cut differently
+    by 1 and 2 OpenBLAS threads) with the BLAS at ``n_threads``."""
+    model = cr.Sequential([cr.Linear(784, 100), cr.ReLU(), cr.Linear(100, 10)], dtype=dtype, seed=0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((640, 784)).astype(dtype)
+    y = rng.integers(0, 10, 640)
+    loss, reg, opt = cr.SoftmaxCrossEntropy(), cr.L2(1e-3), cr.Adam(model, lr=1e-3)
+    values = []
+    with ThreadChooser([n_threads]):
+        for _ in range(2):
+            for i in range(0, 640, 32):
+                out = model.forward(X[i : i + 32])
+                value = loss.forward(out, y[i : i + 32]) + reg.forward(model)
+                model.backward(loss.backward(), input_grad=False)
+                reg.backward(model)
+                opt.step()
+                values.append(value)
+    return model.state_dict(), np.array(values)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_thread_count_changes_results_by_rounding_at_most(dtype, rtol):
+    if threads.blas_controller().get() < 2:
+        pytest.skip("the BLAS runs with one thread here (OPENBLAS_NUM_THREADS=1 or one core)")
+    one, loss_one = _train(1, dtype)
+    two, loss_two = _train(2, dtype)
+    for name, value in one.items():
+        scale = np.max(np.abs(value))
+        np.testing.assert_allclose(two[name], value, rtol=0, atol=rtol * scale, err_msg=name)
+    np.testing.assert_allclose(loss_two, loss_one, rtol=rtol)
