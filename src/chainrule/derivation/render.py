@@ -209,6 +209,8 @@ def as_data(d, verification=None) -> dict[str, Any]:
             "shape": [str(x) if isinstance(x, str) else x for x in s.shape],
             "note": s.note,
         }
+        if d.form != "matrix" and s.name in d.element:
+            item["element"] = d.element[s.name].latex
         if verification is not None:
             item["error"] = verification.errors.get(s.name)
         steps.append(item)

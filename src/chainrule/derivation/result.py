@@ -9,6 +9,7 @@ import numpy as np
 
 from chainrule.derivation import render
 from chainrule.derivation.compare import TOLERANCE, relative_error
+from chainrule.derivation.element import element_forms
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.plan import Plan
 from chainrule.derivation.step import Step
@@ -43,6 +44,18 @@ class Verification:
         )
 
 
+ELEMENT_PROBES = 6
+
+
+def _probes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """A few entries of an array: the first, the last, and some between."""
+    entries = list(np.ndindex(*shape))
+    if len(entries) <= ELEMENT_PROBES:
+        return entries
+    step = (len(entries) - 1) / (ELEMENT_PROBES - 1)
+    return sorted({entries[round(k * step)] for k in range(ELEMENT_PROBES)})
+
+
 class Derivation:
     """The backprop derivation of one network in one notation; see :mod:`chainrule.derivation`."""
 
@@ -51,6 +64,7 @@ class Derivation:
         self.steps = steps
         self.form = form
         self._data = data
+        self._element: dict | None = None
         self._by_key: dict[str, Step] = {}
         for s in steps:
             self._by_key.setdefault(s.name, s)
@@ -69,6 +83,15 @@ class Derivation:
     @property
     def batch(self) -> bool:
         return self.plan.batch
+
+    @property
+    def element(self) -> dict:
+        """The element-wise index form of each backward step, by step name
+        (:class:`~chainrule.derivation.element.ElementForm`: ``.lhs``, ``.tree`` with free
+        indices ``i``, ``j`` bound through ``values``, ``.latex``); computed on first use."""
+        if self._element is None:
+            self._element = element_forms(self)
+        return self._element
 
     @property
     def symbols(self) -> dict[str, Shape]:
@@ -120,7 +143,19 @@ class Derivation:
             if s.simplified is not None:
                 got = s.simplified.evaluate(values)
                 report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
+        if self.form != "matrix":
+            self._verify_elements(values, report)
         return report
+
+    def _verify_elements(self, values: dict[str, np.ndarray], report: Verification) -> None:
+        """Each element form at up to :data:`ELEMENT_PROBES` entries (the corners first)."""
+        for name, form in self.element.items():
+            want = np.asarray(values[form.step.quantity.name])
+            for index in _probes(want.shape):
+                bound = dict(values, **{i: k + 1 for i, k in zip(form.indices, index, strict=True)})
+                got = form.tree.evaluate(bound)
+                label = f"{name}[{','.join(str(k + 1) for k in index)}]"
+                report.errors[label] = relative_error(got, want[index])
 
     def trace(self, X: Any = None, y: Any = None, *, at: str | None = None) -> Trace:
         """The numeric trace (:class:`~chainrule.derivation.trace.Trace`): each step's

@@ -54,6 +54,19 @@ def _line(step: Step) -> Line:
     return Line(step.full_latex, text, step.shape, step.note, step)
 
 
+def _backward_lines(d, steps: list[Step]) -> list[Line]:
+    """Matrix form, element form, or both, as the derivation's ``form`` asks."""
+    lines: list[Line] = []
+    for s in steps:
+        if d.form != "element":
+            lines.append(_line(s))
+        if d.form != "matrix" and s.name in d.element:
+            e = d.element[s.name]
+            note = s.note if d.form == "element" else ""
+            lines.append(Line(e.latex, e.text, None, note, s))
+    return lines
+
+
 def sections(d) -> list[Section]:
     """The sections of derivation ``d`` in reading order."""
     out = [Section("Conventions", prose=conventions(d.plan))]
@@ -67,7 +80,7 @@ def sections(d) -> list[Section]:
             if s.kind in ("activation", "weight", "bias", "input")
             and (s.layer == b.linear.label or (b.activation and s.layer == b.activation.label))
         ]
-        out.append(Section(f"Backward pass, layer {b.k}", [_line(s) for s in mine]))
+        out.append(Section(f"Backward pass, layer {b.k}", _backward_lines(d, mine)))
     general = recurrence(d)
     if general:
         out.append(Section("In general", general))
