@@ -181,7 +181,7 @@ def _random_data(d: Any, rng: Any) -> tuple[Any, Any]:
 
 
 def _render(d: Any, fmt: str, document: bool, report: Any, worked: Any) -> str:
-    from chainrule.derivation import render
+    import chainrule.derivation.render as render
 
     if fmt == "latex":
         if document:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.derivation import render
+import chainrule.derivation.render as render
 from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.element import element_forms
 from chainrule.derivation.engine import engine_arrays, notation_values
