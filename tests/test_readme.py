@@ -40,3 +40,26 @@ def test_python_examples_in_the_readme_run(tmp_path):
             [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
         )
         assert done.returncode == 0, f"README example {i} failed:\n{block}\n{done.stderr}"
+
+
+def test_the_first_example_checks_gradients_that_are_not_zero(capsys):
+    namespace: dict = {}
+    exec(compile(_blocks("python")[0], "README example 0", "exec"), namespace)
+    model, report = namespace["model"], namespace["report"]
+    for name, p in model.named_parameters():
+        assert (p.grad != 0).all(), f"{name} has zero gradient entries: the check proves less"
+    assert report.ok
+    assert capsys.readouterr().out.splitlines()[-1] == f"True {report.max_rel_error:.0e}"
+
+
+def test_the_rbm_line_in_the_readme_is_what_the_command_prints(tmp_path, capsys):
+    from chainrule.cli import main
+
+    line = next(ln for ln in README.splitlines() if ln.startswith("held-out log-likelihood"))
+    assert main(["rbm", "train", "--out", str(tmp_path), "-q", "--sample-steps", "1"]) == 0
+    assert line in capsys.readouterr().out.splitlines()
+
+
+def test_the_readme_names_no_file_a_user_does_not_have():
+    assert "shared notes" not in README and "DESIGN.md" not in README
+    assert "seed 00" not in README  # networks are named by what they are

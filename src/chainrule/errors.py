@@ -22,6 +22,7 @@ __all__ = [
     "Interrupted",
     "ShapeError",
     "StateError",
+    "Terminated",
     "TrainingError",
 ]
 
@@ -117,3 +118,10 @@ class Interrupted(KeyboardInterrupt):
     it), but the command line gives it, and any ``KeyboardInterrupt``, this exit code."""
 
     exit_code = 130
+
+
+class Terminated(Interrupted):
+    """SIGTERM (a batch system or ``kill`` ending the job), handled like Ctrl-C: training
+    saves its state first. 128 + 15, the code shells and batch systems expect."""
+
+    exit_code = 143

@@ -78,6 +78,10 @@ class Loss:
     def spec(self) -> dict[str, Any]:
         return {"type": self.kind, "reduction": self.reduction}
 
+    def __repr__(self) -> str:
+        """``HalfSquaredError(reduction='mean')``: the class and its settings."""
+        return _spec_repr(self.spec())
+
     def _compute(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
 
@@ -443,6 +447,15 @@ class L2:
         grad = lam if self.half else T.Scale(T.Constant(2), lam)
         backward = {role: T.Scale(grad, names.row(role)) for role in weights}
         return names.formulas(T.Scale(factor, total), backward, out="loss")
+
+    def __repr__(self) -> str:
+        """``L2(lam=0.001, half=False)``."""
+        return _spec_repr(self.spec())
+
+
+def _spec_repr(spec: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in spec.items() if k != "type")
+    return f"{spec['type']}({args})"
 
 
 LOSS_TYPES: dict[str, type[Loss]] = {

@@ -78,6 +78,11 @@ class Sequential:
                 raise ConfigError(
                     f"Sequential: item {i} is {type(layer).__name__}, not a chainrule layer"
                 )
+            if not hasattr(layer, "_buffers"):
+                raise ConfigError(
+                    f"Sequential: item {i} ({type(layer).__name__}) was not initialised as a "
+                    "layer: its __init__ must call super().__init__() first"
+                )
             if layer.owner is not None:
                 raise ConfigError(
                     f"Sequential: layer {i} ({layer!r}) already belongs to another model; "
@@ -86,6 +91,8 @@ class Sequential:
         dt = np.dtype(dtype)
         if dt not in _DTYPES:
             raise ConfigError(f"Sequential: dtype must be float32 or float64, got {dt}")
+        if isinstance(seed, (int, np.integer)) and seed < 0:
+            raise ConfigError(f"Sequential: seed must be an integer >= 0 (or None), got {seed}")
         self.layers: list[Layer] = layers
         self.dtype = dt
         self.seed = seed
@@ -297,14 +304,40 @@ class Sequential:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n], dtype={self.dtype.name})"
 
-    def summary(self) -> str:
-        """A table of layers, output widths and parameter counts."""
-        rows = [f"{'layer':<14}{'parameters':<28}{'count':>8}"]
-        total = 0
+    def summary_rows(self) -> list[tuple[str, str, str, int]]:
+        """One ``(layer, output shape, parameters, count)`` row a layer: what
+        :meth:`summary` prints and a notebook shows."""
+        rows = []
+        width = self.n_inputs
         for layer in self.layers:
+            width = getattr(layer, "d_out", width)
             shapes = ", ".join(f"{p.name} {p.value.shape}" for p in layer.parameters())
             count = sum(p.value.size for p in layer.parameters())
-            total += count
-            rows.append(f"{layer.label:<14}{shapes:<28}{count:>8}")
-        rows.append(f"{'total':<42}{total:>8}")
-        return "\n".join(rows)
+            rows.append((layer.label, f"(n, {width})", shapes, int(count)))
+        return rows
+
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts.
+
+        >>> import chainrule as cr
+        >>> print(cr.Sequential([cr.Linear(4, 3), cr.ReLU(), cr.Linear(3, 1)], seed=0).summary())
+        layer         output    parameters                   count
+        Linear 1      (n, 3)    W1 (3, 4), b1 (3,)              15
+        ReLU 1        (n, 3)                                     0
+        Linear 2      (n, 1)    W2 (1, 3), b2 (1,)               4
+        total                                                   19
+        """
+        lines = [f"{'layer':<14}{'output':<10}{'parameters':<28}{'count':>6}"]
+        rows = self.summary_rows()
+        for label, shape, shapes, count in rows:
+            lines.append(f"{label:<14}{shape:<10}{shapes:<28}{count:>6}")
+        lines.append(f"{'total':<52}{sum(r[3] for r in rows):>6}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from chainrule.notebook import html_table
+
+        rows = [list(r) for r in self.summary_rows()]
+        total = sum(r[3] for r in rows)
+        caption = f"Sequential, {self.dtype.name}, {total:,} parameters"
+        return html_table(["layer", "output", "parameters", "count"], rows, caption=caption)

@@ -17,7 +17,7 @@ import numpy as np
 from chainrule.atomic import atomic_write
 from chainrule.errors import ConfigError, ShapeError
 
-__all__ = ["learning_curves", "weight_grid"]
+__all__ = ["learning_curves", "learning_curves_figure", "weight_grid"]
 
 
 def _figure(width: float, height: float) -> Any:
@@ -59,6 +59,14 @@ def learning_curves(
     -------
     pathlib.Path
     """
+    return _save(learning_curves_figure(history, title=title), path)
+
+
+def learning_curves_figure(
+    history: Mapping[str, Sequence[float]] | Any, *, title: str | None = None
+) -> Any:
+    """The figure :func:`learning_curves` writes, as a matplotlib ``Figure`` (shown inline
+    by a notebook); ``history`` as there."""
     curves = getattr(history, "history", history)
     epochs_of = getattr(history, "epoch", None)
     if not curves.get("loss"):
@@ -68,25 +76,42 @@ def learning_curves(
     panels = [("loss", "loss")]
     if curves.get("accuracy"):
         panels.append(("accuracy", "accuracy"))
-    from matplotlib.ticker import MaxNLocator
-
     fig = _figure(5 * len(panels), 3.6)
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (key, label) in zip(axes[0], panels, strict=True):
         ax.plot(epochs, curves[key], marker=".", label=f"train {label}")
+        values = list(curves[key])
         if curves.get(f"val_{key}"):
             ax.plot(epochs, curves[f"val_{key}"], marker=".", label=f"validation {label}")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            values += list(curves[f"val_{key}"])
         ax.set_ylabel(label)
-        if key == "loss" and min(curves[key]) > 0:
+        _epoch_axis(ax, epochs)
+        # a log scale only pays when the loss falls by a decade or more; over less it has
+        # no labelled tick at all
+        finite = [v for v in values if math.isfinite(v)]
+        if key == "loss" and finite and min(finite) > 0 and max(finite) >= 10 * min(finite):
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
         ax.legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
+
+
+def _epoch_axis(ax: Any, epochs: Sequence[int]) -> None:
+    """Whole epochs on the x axis: every epoch labelled on a short run, a margin of half an
+    epoch around a run of one or two."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("epoch")
+    first, last = min(epochs), max(epochs)
+    if last - first < 12:
+        ax.set_xticks(range(first, last + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if last - first < 2:
+        ax.set_xlim(first - 0.5, last + 0.5)
 
 
 def weight_grid(
@@ -120,8 +145,13 @@ def weight_grid(
         units,
         image_shape,
         path,
-        scale="each",
+        scale="signed",
         title=title or f"first-layer weights ({units.shape[0]} of {W.shape[0]} units)",
+        colorbar="weight",
+        note=(
+            "Each tile: one hidden unit's weights on the input, laid out as the image. "
+            "Red: the input there raises the unit, blue: lowers it, white: no effect."
+        ),
         where="weight_grid",
     )
 
@@ -133,6 +163,8 @@ def image_grid(
     *,
     scale: str = "each",
     title: str | None = None,
+    colorbar: str | None = None,
+    note: str | None = None,
     where: str = "image_grid",
 ) -> Path:
     """Draw each row of ``images`` (n, d) as a tile of one mosaic, written atomically as PNG.
@@ -144,6 +176,10 @@ def image_grid(
     - ``"signed"``: one diverging map centred on 0 for all tiles (weights, whose sign should
       read the same in every tile);
     - ``"unit"``: values in [0, 1] as they are (probabilities, binary samples).
+
+    ``colorbar`` (its label) adds a colour key beside the mosaic (for ``"signed"`` and
+    ``"unit"``, where one colour means one value in every tile); ``note`` is a line of text
+    under it saying what a tile is.
     """
     images = np.asarray(images, dtype=np.float64)
     shape = tuple(int(s) for s in image_shape)
@@ -175,12 +211,24 @@ def image_grid(
         cmap, low, high = "gray_r", 0.0, 1.0
     else:
         cmap, low, high = (None if channels else "gray"), 0.0, 1.0
-    size = max(2.0, min(8.0, 0.12 * cols * w))
-    fig = _figure(size, size * mosaic.shape[0] / mosaic.shape[1] + (0.4 if title else 0.0))
+    size = max(2.5, min(8.0, 0.12 * cols * w))
+    extra = (0.4 if title else 0.0) + (0.5 if note else 0.0)
+    width = size + (1.0 if colorbar else 0.0)
+    height = size * mosaic.shape[0] / mosaic.shape[1] + extra
+    fig = _figure(width, height)
     ax = fig.add_subplot()
-    ax.imshow(mosaic, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
+    shown = ax.imshow(mosaic, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
     ax.axis("off")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
+    if colorbar and scale != "each" and not channels:
+        bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label(colorbar)
+    if note:
+        import textwrap
+
+        fig.text(
+            0.5, 0.01, textwrap.fill(note, int(width * 14)), ha="center", va="bottom", fontsize=8
+        )
+    fig.tight_layout(rect=(0, 0.5 / height if note else 0, 1, 1))
     return _save(fig, path)

@@ -15,6 +15,12 @@ epoch 2/2  loss 0.5000  accuracy 0.9000  ...s
 ``verbose=0`` prints nothing; ``verbose=1`` draws a rich bar when ``stream`` is a terminal and
 falls back to plain lines when it is not (a log file, a CI job, a pipe); ``verbose=2`` always
 prints plain lines. rich is imported only when a bar is actually drawn.
+
+The bar has two rows, ``epoch 3/30`` (the bar: epochs finished of the whole run, so a resumed
+run starts part-way) and ``batch 17/45``, each with a bar of fixed width; the metrics of the
+last finished epoch follow and are cut with an ellipsis where the terminal is narrow, so that
+at 80 columns the bars and counts always show. Interrupted (Ctrl-C), the bar is erased and
+the lines printed through :meth:`EpochProgress.log` stay.
 """
 
 from __future__ import annotations
@@ -27,15 +33,24 @@ from typing import IO, Any
 __all__ = ["EpochProgress", "format_metrics"]
 
 
-def format_metrics(metrics: Mapping[str, float]) -> str:
-    """``{"loss": 0.25, "lr": 0.001}`` -> ``"loss 0.2500  lr 0.001"`` (lr in %g)."""
+#: Short names of the bar's metrics, in the order they are shown (the most telling first).
+_SHORT = {"loss": "loss", "val_loss": "val_loss", "val_accuracy": "val_acc", "accuracy": "acc"}
+
+
+def format_metrics(metrics: Mapping[str, float], *, short: bool = False) -> str:
+    """``{"loss": 0.25, "lr": 0.001}`` -> ``"loss 0.2500  lr 0.001"`` (lr in %g).
+
+    ``short=True`` is the bar's form: validation first, short names, single spaces
+    (``"loss 0.2500 val_loss 0.5000 lr 0.001"``)."""
+    items = [(k, v) for k, v in metrics.items() if v is not None]
+    if short:
+        order = list(_SHORT)
+        items.sort(key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
     parts = []
-    for key, value in metrics.items():
-        if value is None:
-            continue
+    for key, value in items:
         text = f"{value:g}" if key == "lr" else f"{value:.4f}"
-        parts.append(f"{key} {text}")
-    return "  ".join(parts)
+        parts.append(f"{_SHORT.get(key, key) if short else key} {text}")
+    return (" " if short else "  ").join(parts)
 
 
 class EpochProgress:
@@ -55,6 +70,8 @@ class EpochProgress:
         Label of the bar, e.g. ``"train"`` or ``"rbm"``.
     first_epoch : int
         Number of the first epoch shown (a resumed run starts later).
+    console : rich.console.Console, optional
+        Draw the bar on this console (its width, its terminal) instead of one on ``stream``.
     """
 
     def __init__(
@@ -66,6 +83,7 @@ class EpochProgress:
         stream: IO[str] | None = None,
         description: str = "train",
         first_epoch: int = 1,
+        console: Any = None,
     ) -> None:
         self.epochs = int(epochs)
         self.steps = int(steps)
@@ -73,6 +91,7 @@ class EpochProgress:
         self.stream = sys.stderr if stream is None else stream
         self.description = description
         self.first_epoch = int(first_epoch)
+        self.console = console
         self._rich: Any = None
         self._epoch_task: Any = None
         self._step_task: Any = None
@@ -80,56 +99,61 @@ class EpochProgress:
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> EpochProgress:
-        if self.verbose == 1 and _is_terminal(self.stream):
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            console = Console(file=self.stream)
-            self._rich = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.fields[metrics]}"),
-                console=console,
-                transient=False,
-            )
+        if self.verbose == 1 and (self.console is not None or _is_terminal(self.stream)):
+            self._rich = _rich_progress(self.console, self.stream)
             self._rich.start()
-            total = self.epochs - self.first_epoch + 1
-            self._epoch_task = self._rich.add_task(self.description, total=total, metrics="")
-            self._step_task = self._rich.add_task("  batch", total=self.steps, metrics="")
+            done = self.first_epoch - 1
+            self._epoch_task = self._rich.add_task(
+                self._label(self.first_epoch),
+                total=self.epochs,
+                completed=done,
+                metrics="",
+                count="",
+            )
+            self._step_task = self._rich.add_task(
+                "  batch", total=self.steps, metrics="", count=self._count(0)
+            )
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
         if self._rich is not None:
+            if exc_type is not None:
+                # an interrupted or failed run: erase the bar, so that the last lines on the
+                # terminal are the messages that say what happened, each drawn once
+                self._rich.live.transient = True
             self._rich.stop()
             self._rich = None
+
+    def _label(self, epoch: int) -> str:
+        name = "epoch" if self.description == "train" else f"{self.description} epoch"
+        return f"{name} {epoch}/{self.epochs}"
+
+    def _count(self, steps: int) -> str:
+        width = len(str(self.steps))
+        return f"{steps:>{width}}/{self.steps}"
 
     # -- events ----------------------------------------------------------------------
     def start_epoch(self, epoch: int) -> None:
         """Mark the start of epoch ``epoch`` (1-based)."""
         self._t0 = time.perf_counter()
+        self._steps_done = 0
         if self._rich is not None:
-            self._rich.reset(self._step_task, total=self.steps, metrics="")
-            self._rich.update(self._epoch_task, description=f"{self.description} {epoch}")
+            self._rich.reset(self._step_task, total=self.steps, metrics="", count=self._count(0))
+            self._rich.update(self._epoch_task, description=self._label(epoch))
 
     def advance(self, steps: int = 1) -> None:
         """Count ``steps`` finished mini-batch steps."""
+        self._steps_done = getattr(self, "_steps_done", 0) + steps
         if self._rich is not None:
-            self._rich.advance(self._step_task, steps)
+            self._rich.update(self._step_task, advance=steps, count=self._count(self._steps_done))
 
     def end_epoch(self, epoch: int, metrics: Mapping[str, float]) -> None:
         """Show the metrics of a finished epoch."""
         seconds = time.perf_counter() - self._t0
         text = format_metrics(metrics)
         if self._rich is not None:
-            self._rich.update(self._epoch_task, advance=1, metrics=text)
+            short = format_metrics(metrics, short=True)
+            self._rich.update(self._epoch_task, completed=epoch, metrics=short)
         elif self.verbose >= 1:
             width = len(str(self.epochs))
             print(
@@ -146,6 +170,27 @@ class EpochProgress:
             self._rich.console.print(message, markup=False, highlight=False)
         else:
             print(message, file=self.stream, flush=True)
+
+
+def _rich_progress(console: Any, stream: IO[str]) -> Any:
+    """The two-row rich display: label, a 16-character bar, the step count, then the
+    metrics, which alone give way (an ellipsis) on a narrow terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.table import Column
+
+    return Progress(
+        TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+        BarColumn(bar_width=16),
+        TextColumn("{task.fields[count]}", table_column=Column(no_wrap=True)),
+        TextColumn(
+            "{task.fields[metrics]}",
+            table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+        ),
+        console=console if console is not None else Console(file=stream),
+        transient=False,
+        expand=True,
+    )
 
 
 def _is_terminal(stream: IO[str]) -> bool:

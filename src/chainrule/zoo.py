@@ -8,6 +8,17 @@
 Each :class:`Network` carries the model, its loss, the L2 strength its seed uses and a small
 example batch (the seed's own numbers where it gives them, else seeded random data), so that
 ``chainrule gradcheck`` and the tests can run every seed network as written.
+
+Every parameter of a built network has a nonzero gradient on its example batch and no ReLU
+input lies on its kink: where the weights drawn from ``seed`` leave a ReLU layer inactive on
+every example (so that some gradients are exactly 0 and a gradient check of them would prove
+nothing) or put a ReLU input at 0 (an example on which every unit of the layer before is
+off), :func:`build` draws weights and batch again from the next generator of ``seed``
+(``Network.seed`` says which was used).
+
+>>> net = cr.zoo.build("seed001-4-3-2-1", seed=0)
+>>> cr.zoo.silent_parameters(net.model, net.loss, net.X, net.y)
+[]
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from chainrule.losses import (
 from chainrule.model import Sequential
 from chainrule.suggest import did_you_mean
 
-__all__ = ["Network", "build", "describe", "names"]
+__all__ = ["Network", "build", "describe", "names", "silent_parameters"]
 
 
 @dataclass
@@ -44,6 +55,14 @@ class Network:
     y: np.ndarray
     description: str
     source: str
+    seed: int = 0
+
+
+#: Draws of initial weights and example batch :func:`build` tries (see the module docstring).
+MAX_DRAWS = 50
+#: A ReLU input closer than this to 0 on the example batch makes :func:`build` draw again:
+#: a gradient check's probe (step 1e-6) would cross the kink there and be skipped.
+KINK_MARGIN = 1e-4
 
 
 @dataclass(frozen=True)
@@ -220,5 +239,35 @@ def build(
     entry = _entry(name)
     if hidden is not None:
         hidden = tuple(int(h) for h in hidden)
-    model, loss, l2, X, y = entry.build(name, dtype, seed, n_inputs, n_outputs, hidden)
-    return Network(name, model, loss, l2, X, y, entry.description, entry.source)
+    for draw in range(MAX_DRAWS):
+        used = seed if draw == 0 else _redrawn_seed(seed, draw)
+        model, loss, l2, X, y = entry.build(name, dtype, used, n_inputs, n_outputs, hidden)
+        if not silent_parameters(model, loss, X, y):
+            break
+    return Network(name, model, loss, l2, X, y, entry.description, entry.source, used)
+
+
+def _redrawn_seed(seed: int, draw: int) -> int:
+    return int(np.random.SeedSequence([seed, draw]).generate_state(1)[0])
+
+
+def silent_parameters(model: Sequential, loss: Loss, X: np.ndarray, y: np.ndarray) -> list[str]:
+    """Names of the parameters whose gradient on ``(X, y)`` is exactly zero everywhere
+    (typically: every unit of a ReLU layer inactive on every example), or, as ``"kink"``,
+    an input of a kinked activation at (or within ``KINK_MARGIN`` of) its kink, where a
+    finite difference means nothing. The model's gradients are left at zero and nothing of
+    the pass is kept."""
+    out = model.check_input(X)
+    near_kink = False
+    for layer in model.layers:
+        if getattr(layer, "has_kink", False):
+            near_kink = near_kink or bool(np.min(np.abs(out)) < KINK_MARGIN)
+        out = layer.forward(out)
+    loss.forward(model.forward(X), y)
+    model.backward(loss.backward(), input_grad=False)
+    silent = [name for name, p in model.named_parameters() if not np.any(p.grad)]
+    silent += ["kink"] if near_kink else []
+    for p in model.parameters():
+        p.grad[...] = 0
+    model.forget()
+    return silent

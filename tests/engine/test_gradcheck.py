@@ -106,7 +106,29 @@ def test_kinks_are_detected_skipped_and_counted():
     X = np.array([[0.5, 0.5]])
     report = cr.gradcheck(model, cr.HalfSquaredError(), X, np.array([[1.0]]))
     assert report["W1"].n_kinks == 2 and report["b1"].n_kinks == 1
-    assert report.n_kinks >= 3 and report.ok
+    assert report.n_kinks >= 3
+    # b1's only probe was skipped: nothing was compared, so the check proves nothing
+    assert report["b1"].n_checked == 0 and report["b1"].status == "INCONCLUSIVE"
+    assert not report.ok and "b1 (data) is inconclusive: no probe was compared" in str(report)
+    allowed = cr.gradcheck(
+        model, cr.HalfSquaredError(), X, np.array([[1.0]]), allow_inconclusive=True
+    )
+    # h1 = relu(0) = 0 as well, so W2's gradient is exactly 0: inconclusive too
+    assert allowed.ok and [c.name for c in allowed.inconclusive] == ["W1", "b1", "W2"]
+
+
+def test_a_layer_inactive_on_every_example_makes_the_check_inconclusive_and_says_where():
+    # README's first example at seed 0: every unit of ReLU 2 is off on both examples, so
+    # every gradient is exactly 0 and analytic and numeric "agree" without testing anything
+    layers = [cr.Linear(4, 3, bias=False), cr.ReLU(), cr.Linear(3, 2, bias=False), cr.ReLU()]
+    model = cr.Sequential([*layers, cr.Linear(2, 1, bias=False)], dtype=np.float64, seed=0)
+    X = np.random.default_rng(0).normal(size=(2, 4))
+    report = cr.gradcheck(model, cr.HalfSquaredError(), X, np.array([[1.0], [-1.0]]))
+    assert not report.ok and report.max_rel_error == 0.0
+    assert [c.name for c in report.inconclusive] == ["W1", "W2", "W3"]
+    assert "every unit of ReLU 2 is inactive (z <= 0) on all 2 examples" in report.notes[0]
+    assert str(report).splitlines()[-len(report.notes) - 1].startswith("INCONCLUSIVE")
+    assert report.to_dict()["n_inconclusive"] == 3
 
 
 def test_directions_mode_checks_large_models_and_catches_bugs():
@@ -169,4 +191,4 @@ def test_cli_gradcheck_failure_exits_3(capsys):
 
 def test_cli_unknown_model_exits_2_with_a_suggestion(capsys):
     assert main(["gradcheck", "--model", "seed003-relu-sigmoid"]) == 2
-    assert "Did you mean 'seed003-relu-sigmoid-2-2-1'" in capsys.readouterr().err
+    assert "did you mean 'seed003-relu-sigmoid-2-2-1'" in capsys.readouterr().err.lower()

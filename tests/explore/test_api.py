@@ -233,6 +233,8 @@ def test_malformed_requests_get_json_errors():
     form = {"content-type": "application/x-www-form-urlencoded"}
     assert_json_error(c.post("/api/reset", content=b"a=1", headers=form), 415, "RequestError")
     assert_json_error(c.get("/api/nothing"), 404, "HTTPError")
+    for path in ("/static/..%2fapp.py", "/static/%2e%2e/security.py", "/static/nope.js"):
+        assert_json_error(c.get(path), 404, "HTTPError")
     assert_json_error(c.post("/api/state", json={}), 405, "HTTPError")
 
 

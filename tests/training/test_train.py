@@ -269,10 +269,12 @@ def test_early_stopping_restores_the_best_weights():
         def on_epoch_end(self, run, logs):
             after_epoch[run.epoch] = _weights(run.model)
 
-    # "max" on a falling loss: epoch 1 stays the best, so the run stops after 1 + 2 epochs
-    stop = EarlyStopping(monitor="loss", patience=1, mode="max")
+    # "max" on a falling loss: epoch 1 stays the best, so patience 2 (epochs without
+    # improvement, as Keras and Lightning count) stops the run after epoch 1 + 2
+    stop = EarlyStopping(monitor="loss", patience=2, mode="max")
     h = fit(model, loss, opt, DATA, epochs=10, batch_size=16, callbacks=[Record(), stop], verbose=0)
     assert h.stopped_early and h.epoch == [1, 2, 3]
+    assert "has not improved for 2 epochs" in h.notes[0]
     _same(_weights(model), after_epoch[1])
     assert any("restored the weights of epoch 1" in n for n in h.notes)
 

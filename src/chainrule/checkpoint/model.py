@@ -45,6 +45,37 @@ class Checkpoint:
     extra: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line: the file, the network, the loss, the optimizer and the epoch."""
+        return f"Checkpoint({str(self.path)!r}, {'; '.join(self._facts())})"
+
+    def _facts(self) -> list[str]:
+        facts = [self.model.describe(), f"{self.model.dtype.name}"]
+        if self.loss is not None:
+            facts.append(f"loss {type(self.loss).__name__}")
+        if self.optimizer is not None:
+            name, step = self.optimizer.get("name"), self.optimizer.get("step")
+            facts.append(f"optimizer {name} at step {step}")
+        training = self.extra.get("training")
+        if isinstance(training, dict) and "epoch" in training:
+            facts.append(f"epoch {training['epoch']}")
+        data = self.extra.get("data")
+        if isinstance(data, dict) and data.get("name"):
+            facts.append(f"data {data['name']}")
+        return facts
+
+    def _repr_html_(self) -> str:
+        from chainrule.notebook import html_table
+
+        rows = [list(r) for r in self.model.summary_rows()]
+        footer = "; ".join(self._facts()[2:]) or None
+        return html_table(
+            ["layer", "output", "parameters", "count"],
+            rows,
+            caption=f"checkpoint {self.path}",
+            footer=footer,
+        )
+
     def make_optimizer(self, model: Any = None) -> Any:
         """Build the saved optimizer for ``model`` (default: :attr:`model`) with its state."""
         if self.optimizer is None:

@@ -42,17 +42,32 @@ def prepare(ckpt: Any, X: Any) -> Any:
     return scaler.transform(X)
 
 
+def _load_saved_source(source: str) -> Any:
+    """The data named in the checkpoint; a file path in it is relative to the folder the
+    training ran in, so a failure says how to point at the data from here."""
+    from chainrule.data import load
+    from chainrule.errors import DataError
+
+    try:
+        return load(source, seed=0)
+    except DataError as err:
+        raise DataError(
+            f"{err}\n(the data source {source!r} comes from the checkpoint; a relative path in "
+            "it is relative to the folder training ran in: run from there, or give --data)"
+        ) from err
+
+
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.targets import accuracy, targets_for
+    from chainrule.commands.targets import targets_for
     from chainrule.data import load
-    from chainrule.train import loss_and_accuracy
+    from chainrule.train import accuracy, loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)
     source = args.data or (ckpt.extra.get("data") or {}).get("source")
     if source is None:
         raise CheckpointError(f"checkpoint {ckpt.path} does not say its data source: give --data")
-    ds = load(source, seed=0)
+    ds = _load_saved_source(source) if args.data is None else load(source, seed=0)
     X, y = (ds.X_test, ds.y_test) if args.split == "test" else (ds.X_train, ds.y_train)
     X = prepare(ckpt, X)
     loss = ckpt.loss or cr.SoftmaxCrossEntropy()
@@ -65,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         "split": args.split,
         "n": int(y.shape[0]),
         "loss": metrics["loss"],
-        "accuracy": accuracy(ckpt.model, X, y),
+        "accuracy": accuracy(ckpt.model, X, y, loss),
     }
 
     def render() -> None:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["add_command", "add_json_flag", "emit", "summary"]
+__all__ = ["add_command", "add_json_flag", "emit", "note", "seed_value", "summary"]
 
 
 def add_command(
@@ -33,12 +33,30 @@ def summary(doc: str) -> str:
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Give a subcommand the common ``--json`` flag."""
+    """Give a subcommand the common ``--json`` and ``-q/--quiet`` flags."""
     parser.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object on stdout (progress stays on stderr)",
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
+
+
+def note(args: argparse.Namespace, message: str) -> None:
+    """Print a progress line or note on stderr unless ``--quiet`` (or ``--json``) was given."""
+    if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
+        print(message, file=sys.stderr, flush=True)
+
+
+def seed_value(text: str) -> int:
+    """argparse type of a ``--seed``: a whole number >= 0 (what NumPy's generators take)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
 
 
 def emit(args: argparse.Namespace, payload: dict[str, Any], render: Callable[[], None]) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.arguments import positive_int
-from chainrule.commands.output import add_json_flag, emit
-from chainrule.errors import ConfigError
+from chainrule.commands.output import add_json_flag, emit, note, seed_value
+from chainrule.commands.runs import fresh_run_folder, open_run_folder
 from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
@@ -42,7 +42,7 @@ def register(subparsers) -> argparse.ArgumentParser:
             "into --out, and reports the exact held-out log-likelihood when the hidden layer "
             "has at most 22 units."
         ),
-        epilog="example: chainrule rbm train --hidden 16 --epochs 20 --out runs/rbm",
+        epilog="example: chainrule rbm train --hidden 16 --epochs 20 --out runs/rbm -q",
     )
     train.add_argument("--hidden", type=int, default=16, help="hidden units (16)")
     train.add_argument("--epochs", type=int, default=20, help="passes over the data (20)")
@@ -58,26 +58,24 @@ def register(subparsers) -> argparse.ArgumentParser:
     train.add_argument(
         "--dtype", choices=("float32", "float64"), default="float32", help="(float32)"
     )
-    train.add_argument("--seed", type=int, default=0, help="weights, split and sampling (0)")
+    train.add_argument("--seed", type=seed_value, default=0, help="weights, split and sampling (0)")
     train.add_argument(
         "--sample-steps", type=int, default=1000, help="Gibbs steps per picture sample (1000)"
     )
     train.add_argument(
-        "--out", type=Path, default=Path("runs/rbm"), help="output folder (runs/rbm)"
+        "--out", type=Path, help="output folder (default: a new runs/rbm-<date>-<time>)"
     )
-    train.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_json_flag(train)
     train.set_defaults(func=run_train)
     return parser
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from chainrule.rbm import MAX_EXACT_UNITS, RBM, fit, load_binary_digits
+    from chainrule.rbm import MAX_EXACT_UNITS, RBM, load_binary_digits
 
     started = time.perf_counter()
     message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
     positive_int(args.sample_steps, message)
-    out = _output_folder(args.out)
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
@@ -85,30 +83,21 @@ def run_train(args: argparse.Namespace) -> int:
     def heldout_ll() -> float | None:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
-    before = heldout_ll()
-    history = fit(
-        rbm,
-        train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        k=args.k,
-        persistent=args.method == "pcd",
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        seed=args.seed,
-        verbose=0 if args.quiet else 1,
-    )
-    after = heldout_ll()
     settings = _train_settings(args)
+    out = args.out or fresh_run_folder("rbm-")
+    with open_run_folder(out):
+        before = heldout_ll()
+        history = _fit(rbm, train, args, out / "rbm.chainrule", settings).history
+        after = heldout_ll()
+        files = _train_files(args, rbm, out, settings, history)
     payload: dict[str, Any] = {
         "ok": True,
         "settings": settings,
         "n_train": len(train),
         "n_heldout": len(heldout),
         "heldout_log_likelihood": {"before": before, "after": after},
-        "reconstruction_error": history.history["reconstruction_error"][-1],
-        "files": _train_files(args, rbm, out, settings, history.history),
+        "reconstruction_error": history["reconstruction_error"][-1],
+        "files": files,
         "seconds": time.perf_counter() - started,
     }
 
@@ -124,7 +113,7 @@ def run_train(args: argparse.Namespace) -> int:
                 f"held-out log-likelihood: not computed (exact needs <= {MAX_EXACT_UNITS} "
                 "hidden units)"
             )
-        for name, path in payload["files"].items():
+        for name, path in files.items():
             print(f"{name}: {path}")
 
     emit(args, payload, render)
@@ -138,23 +127,60 @@ def _train_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {key: getattr(args, key) for key in keys}
 
 
+def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, settings: dict):
+    """Train; on Ctrl-C or SIGTERM save the RBM as it stands to ``path`` first."""
+    from chainrule.rbm import fit
+
+    try:
+        return fit(
+            rbm,
+            train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            k=args.k,
+            persistent=args.method == "pcd",
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            seed=args.seed,
+            verbose=0 if args.quiet else 1,
+        )
+    except KeyboardInterrupt:
+        saved = rbm.save(path, settings=settings, interrupted=True)
+        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
+        raise
+
+
 def _train_files(
     args: argparse.Namespace, rbm: Any, out: Path, settings: dict, history: dict
 ) -> dict[str, str]:
     """Write the checkpoint, the filters and a picture of samples; their paths."""
-    if not args.quiet:
-        print(f"sampling {args.sample_steps} Gibbs steps for the picture ...", file=sys.stderr)
+    note(args, f"sampling {args.sample_steps} Gibbs steps for the picture ...")
     samples = rbm.sample(64, steps=args.sample_steps, rng=np.random.default_rng(args.seed))
     return {
         "checkpoint": str(rbm.save(out / "rbm.chainrule", settings=settings, history=history)),
-        "filters": str(image_grid(rbm.W.T, IMAGE_SHAPE, out / "filters.png", scale="signed")),
-        "samples": str(image_grid(samples, IMAGE_SHAPE, out / "samples.png", scale="unit")),
+        **_pictures(rbm, samples, args, out),
     }
 
 
-def _output_folder(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"--out {path}: cannot create the folder: {err}") from err
-    return path
+def _pictures(rbm: Any, samples: np.ndarray, args: argparse.Namespace, out: Path) -> dict:
+    """filters.png and samples.png, each with a title and a colour key."""
+    filters = image_grid(
+        rbm.W.T,
+        IMAGE_SHAPE,
+        out / "filters.png",
+        scale="signed",
+        title=f"RBM filters ({rbm.n_hidden} hidden units)",
+        colorbar="weight (red: a pixel on raises the unit)",
+        note="Each tile: one hidden unit's weights on the 8x8 pixels of a digit.",
+    )
+    pictures = image_grid(
+        samples,
+        IMAGE_SHAPE,
+        out / "samples.png",
+        scale="unit",
+        title=f"RBM samples after {args.sample_steps} Gibbs steps",
+        colorbar="pixel: 0 off (white), 1 on (black)",
+        note="Each tile: the 64 visible units of one Gibbs chain started at random pixels.",
+    )
+    return {"filters": str(filters), "samples": str(pictures)}

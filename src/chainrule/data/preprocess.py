@@ -421,6 +421,18 @@ class Standardizer:
             out[rows] = block
         return out
 
+    def __repr__(self) -> str:
+        """``Standardizer(64 features, mean 0 to 15, scale 1 to 6.1)`` (or ``not fitted``)."""
+        if self.mean is None or self.scale is None:
+            return "Standardizer(not fitted)"
+        if self.mean.size == 0:
+            return "Standardizer(0 features)"
+        mean, scale = self.mean, self.scale
+        return (
+            f"Standardizer({mean.size} features, mean {mean.min():.3g} to {mean.max():.3g}, "
+            f"scale {scale.min():.3g} to {scale.max():.3g})"
+        )
+
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``; shape (n, d) in and out."""
         return self.fit(X).transform(X)

@@ -22,6 +22,8 @@ __all__ = ["export", "layouts", "mathml", "notations", "stepper"]
 
 #: Matrices with more entries than this are shown by their shape, not entry by entry.
 MAX_SHOWN_ENTRIES = 36
+#: Networks up to this size show derive's numeric trace (numbers put into each formula).
+MAX_TRACED_PARAMETERS = 200
 
 
 def mathml(latex: str, display: bool = True) -> str:
@@ -166,21 +168,26 @@ def _number_latex(value: Any) -> str | None:
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
-def _math_html(step: Any, values: dict[str, Any]) -> tuple[str, list[str]]:
-    """One derive step as HTML: its equation, then its value at the current weights."""
+def _math_html(step: Any, values: dict[str, Any], row: Any = None) -> tuple[str, list[str]]:
+    """One derive step as HTML: its equation, then its numbers: the trace's row (the numbers
+    put in, then the value) where there is one, else the value at the current weights."""
     latex = [step.latex]
-    parts = [
-        f'<div class="step"><div class="label">{escape(step.kind)} · {escape(step.layer or "")}</div>'
-    ]
-    parts.append(mathml(step.latex))
+    label = f"{escape(step.kind)} · {escape(step.layer or '')}"
+    parts = [f'<div class="step"><div class="label">{label}</div>']
     value = values.get(step.quantity.name)
     number = None if value is None else _number_latex(value)
-    if number is not None:
-        latex.append(f"{step.lhs} = {number}")
-        parts.append(f'<div class="numbers">{mathml(latex[-1])}</div>')
-    elif value is not None:
-        shape = "×".join(str(s) for s in np.shape(value))
-        parts.append(f'<div class="numbers small">a {escape(shape)} array (too big to show)</div>')
+    if row is not None:  # the row begins with the step's own equation
+        latex.append(row.latex)
+        parts.append(f'<div class="numbers">{mathml(row.latex)}</div>')
+        parts.extend(f'<div class="small flag">{escape(flag)}</div>' for flag in row.flags)
+    else:
+        parts.append(mathml(step.latex))
+        if number is not None:
+            latex.append(f"{step.lhs} = {number}")
+            parts.append(f'<div class="numbers">{mathml(latex[-1])}</div>')
+        elif value is not None:
+            shape = "×".join(str(s) for s in np.shape(value))
+            parts.append(f'<div class="numbers small">a {escape(shape)} array (too big)</div>')
     if step.note:
         parts.append(f'<div class="small">{escape(step.note)}</div>')
     parts.append("</div>")
@@ -203,6 +210,7 @@ def stepper(session: Any) -> dict[str, Any]:
     try:
         d = derivation(session)
         values = d.values(session.X, session.y)
+        rows = _trace_rows(session, d)
     except ChainruleError as err:  # a network derive does not take: the stepper still steps
         return {"ok": True, "steps": steps, "formulas": {}, "note": f"no derivation: {err}"}
     for s in steps:  # derive's numbers, in the notation, replace the engine's short lines
@@ -213,7 +221,7 @@ def stepper(session: Any) -> dict[str, Any]:
         k = _layer_number(ds)
         phase = _phase(ds)
         target = by_place.get((phase, len(session.columns) - 1 if phase == "loss" else k))
-        html, latex = _math_html(ds, values)
+        html, latex = _math_html(ds, values, rows.get(ds.name))
         if target is not None:
             target["html"] += html
             target["latex"] += latex
@@ -223,6 +231,18 @@ def stepper(session: Any) -> dict[str, Any]:
              if re.fullmatch(r"X|[zhWb]\d+|L", key)}  # fmt: skip
     return {"ok": True, "steps": steps, "formulas": formulas, "names": names, "note": "",
             "notation": session.notation, "layout": d.layout}  # fmt: skip
+
+
+def _trace_rows(session: Any, d: Any) -> dict[str, Any]:
+    """derive's numeric trace by step name (the numbers put into each formula, exact where
+    they are rational), for a small network whose numbers are still the ones given or typed:
+    after training, weights are long decimals whose exact fractions nobody reads, and the
+    steps show their values instead."""
+    if not hasattr(d, "trace") or session.steps_taken:
+        return {}
+    if sum(p.value.size for p in session.model.parameters()) > MAX_TRACED_PARAMETERS:
+        return {}
+    return {row.step.name: row for row in d.trace(session.X, session.y).rows}
 
 
 def _symbols(step: Any, k: int | None) -> list[str]:
@@ -244,9 +264,13 @@ def export(session: Any, fmt: Any) -> dict[str, Any]:
     if _derivation_module() is None:
         raise ConfigError("export: this chainrule has no derive, so there is no derivation")
     d = derivation(session)
-    method = "to_latex" if fmt == "latex" else "to_markdown"
-    if hasattr(d, method):
-        text = getattr(d, method)()
+    if fmt == "latex" and hasattr(d, "to_latex"):
+        text = d.to_latex(document=True)  # a .tex file that compiles as it is
+    elif fmt == "markdown" and hasattr(d, "to_markdown"):
+        text = d.to_markdown()
+        rows = _trace_rows(session, d)
+        if rows:  # the worked numbers too, while they are the ones given or typed
+            text += "\n" + d.trace(session.X, session.y).to_markdown()
     else:  # derive's core: its steps' LaTeX, one equation a line
         lines = [s.latex for s in d.steps]
         if fmt == "latex":

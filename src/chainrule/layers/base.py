@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,8 +45,21 @@ class Layer:
 
     Subclasses implement ``_forward(X) -> out`` and ``_backward(G, input_grad) -> dX | None``;
     the public ``forward``/``backward`` add the bookkeeping (a backward before any forward is
-    a :class:`~chainrule.errors.StateError`).
+    a :class:`~chainrule.errors.StateError`). A subclass may instead override the public
+    ``forward(self, X)`` and ``backward(self, grad)``: the model then calls them as they are.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Sequential calls backward(grad, input_grad=...): a user's backward(self, grad)
+        # is adapted to that, and a forward that skips super().forward still marks the
+        # layer ready for its backward.
+        super().__init_subclass__(**kwargs)
+        own_backward = cls.__dict__.get("backward")
+        if own_backward is not None:
+            cls.backward = _adapted_backward(cls, own_backward)
+        own_forward = cls.__dict__.get("forward")
+        if own_forward is not None:
+            cls.forward = _marking_ready(own_forward)
 
     #: The ``"type"`` key of this layer's spec.
     kind: ClassVar[str] = "Layer"
@@ -111,10 +127,16 @@ class Layer:
         return self._backward(grad, input_grad)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} computes nothing: implement _forward(self, X) -> output "
+            "(or override forward(self, X))"
+        )
 
     def _backward(self, G: np.ndarray, input_grad: bool) -> np.ndarray | None:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has no backward: implement _backward(self, G, input_grad) "
+            "-> dL/dX, or override backward(self, grad) -> dL/dX"
+        )
 
     def formulas(self, names: Names) -> Formulas:
         """This layer's forward and backward formulas as :mod:`chainrule.expr` trees, in the
@@ -146,3 +168,36 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.spec().items() if k != "type")
         return f"{type(self).__name__}({args})"
+
+
+def _adapted_backward(cls: type, backward: Callable[..., Any]) -> Callable[..., Any]:
+    """A subclass's own ``backward``, callable as ``backward(grad, input_grad=...)``."""
+    try:
+        params = list(inspect.signature(backward).parameters.values())
+    except (TypeError, ValueError):  # a builtin or an odd callable: leave it as it is
+        return backward
+    kinds = {p.kind for p in params}
+    if "input_grad" in (p.name for p in params) or inspect.Parameter.VAR_KEYWORD in kinds:
+        return backward
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < 2 and inspect.Parameter.VAR_POSITIONAL not in kinds:
+        raise ConfigError(
+            f"{cls.__name__}.backward must take the upstream gradient: "
+            "def backward(self, grad) -> dL/d input"
+        )
+
+    @functools.wraps(backward)
+    def adapted(self: Layer, grad: np.ndarray, input_grad: bool = True) -> Any:
+        return backward(self, grad)
+
+    return adapted
+
+
+def _marking_ready(forward: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(forward)
+    def marked(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        out = forward(self, *args, **kwargs)
+        self._ready = True
+        return out
+
+    return marked

@@ -19,7 +19,7 @@ from chainrule.train.callbacks import (
 from chainrule.train.history import History
 from chainrule.train.interrupt import TrainingInterrupted
 from chainrule.train.loop import fit
-from chainrule.train.metrics import loss_and_accuracy
+from chainrule.train.metrics import accuracy, loss_and_accuracy
 from chainrule.train.state import Run, save_training_state
 from chainrule.train.step import StepResult, train_step
 
@@ -32,6 +32,7 @@ __all__ = [
     "Run",
     "StepResult",
     "TrainingInterrupted",
+    "accuracy",
     "fit",
     "loss_and_accuracy",
     "save_training_state",

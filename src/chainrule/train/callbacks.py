@@ -80,7 +80,7 @@ class EarlyStopping(Callback):
                 self.best_weights = run.model.state_dict()
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:  # N epochs without improvement, as in Keras
                 run.stop_training = True
                 run.note(
                     f"early stopping at epoch {run.epoch}: {self.monitor} has not improved "

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """What :func:`fit` returns.
 
@@ -39,6 +41,51 @@ class History:
             "notes": list(self.notes),
             "stopped_early": self.stopped_early,
         }
+
+    def __repr__(self) -> str:
+        """``History(15 epochs; loss 2.1 -> 0.08; val_accuracy 0.61 -> 0.98)``."""
+        parts = [f"{len(self.epoch)} epoch{'s' if len(self.epoch) != 1 else ''}"]
+        for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            values = self.history.get(key)
+            if values:
+                parts.append(f"{key} {values[0]:.4g} -> {values[-1]:.4g}")
+        if self.stopped_early:
+            parts.append("stopped early")
+        return f"History({'; '.join(parts)})"
+
+    def rows(self, last: int | None = None) -> tuple[list[str], list[list[Any]]]:
+        """The table of the run, one row an epoch (the ``last`` ones only, if given):
+        the column names (``epoch`` first) and the rows."""
+        keys = list(self.history)
+        rows = []
+        for i, epoch in enumerate(self.epoch):
+            row: list[Any] = [epoch]
+            for k in keys:
+                values = self.history[k]
+                value = values[i] if i < len(values) else None
+                row.append(
+                    "" if value is None else (f"{value:g}" if k == "lr" else round(value, 4))
+                )
+            rows.append(row)
+        return ["epoch", *keys], rows[-last:] if last else rows
+
+    def _repr_html_(self) -> str:
+        from chainrule.notebook import html_table
+
+        headers, rows = self.rows(last=10)
+        shown = "" if len(rows) == len(self.epoch) else f", the last {len(rows)} shown"
+        footer = " ".join(self.notes) or None
+        return html_table(headers, rows, caption=f"{self!r}{shown}", footer=footer)
+
+    def plot(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> Any:
+        """The learning curves (loss, and accuracy where there is one, per epoch): a
+        matplotlib ``Figure`` (a notebook shows it), or written to the PNG ``path``, whose
+        :class:`~pathlib.Path` is returned."""
+        from chainrule import plot
+
+        if path is not None:
+            return Path(plot.learning_curves(self, path, title=title))
+        return plot.learning_curves_figure(self, title=title)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> History:

@@ -148,7 +148,7 @@ def fit(
             for cb in plan.callbacks:
                 cb.on_epoch_end(run, logs)
             if flag.flag and run.epoch < epochs and not run.stop_training:
-                raise interrupted(run, interrupt_checkpoint)
+                raise interrupted(run, interrupt_checkpoint, flag.signal)
         if flag.flag:
             run.note("Ctrl-C came after the last step: the run is complete")
         run.history.stopped_early = run.stop_training and run.epoch < epochs
@@ -227,7 +227,7 @@ def _train_epoch(
         part["loss_sum"] += value * xb.shape[0]
         part["examples"] += xb.shape[0]
         if plan.kind is not None:
-            right, total = count_correct(plan.kind, out, yb, run.loss)
+            right, total = count_correct(plan.kind, out, yb, run.loss, run.model)
             part["correct"] += right
             part["count"] += total
         run.position += 1
@@ -236,7 +236,7 @@ def _train_epoch(
         for cb in plan.callbacks:
             cb.on_batch_end(run, value)
         if flag.flag and start + size < run.n_train:  # after the last step the epoch ends
-            raise interrupted(run, interrupt_checkpoint)
+            raise interrupted(run, interrupt_checkpoint, flag.signal)
 
 
 def _end_epoch(run: Run, plan: _Plan) -> dict[str, float]:

@@ -9,7 +9,14 @@ import numpy as np
 from chainrule.errors import DataError
 from chainrule.losses import L2
 
-__all__ = ["check_data", "classifier_kind", "count_correct", "loss_and_accuracy"]
+__all__ = [
+    "accuracy",
+    "check_data",
+    "classifier_kind",
+    "count_correct",
+    "decision_threshold",
+    "loss_and_accuracy",
+]
 
 
 def classifier_kind(loss: Any) -> str | None:
@@ -23,12 +30,43 @@ def classifier_kind(loss: Any) -> str | None:
     return None
 
 
-def count_correct(kind: str | None, out: np.ndarray, y: np.ndarray, loss: Any) -> tuple[int, int]:
-    """(number right, number of predictions) for a batch."""
+def decision_threshold(loss: Any, model: Any = None) -> float:
+    """Where a binary output starts to say "yes": 0.5 when it is a probability (the model
+    ends in a Sigmoid, or the loss takes probabilities), 0 when it is a logit."""
+    from chainrule.layers import Sigmoid
+
+    last = model.layers[-1] if model is not None and getattr(model, "layers", None) else None
+    if isinstance(last, Sigmoid) or getattr(loss, "from_logits", True) is False:
+        return 0.5
+    return 0.0
+
+
+def count_correct(
+    kind: str | None, out: np.ndarray, y: np.ndarray, loss: Any, model: Any = None
+) -> tuple[int, int]:
+    """(number right, number of predictions) for a batch: the largest output at the label
+    (``kind="softmax"``), else each output against its 0/1 target at
+    :func:`decision_threshold`."""
     if kind == "softmax":
         return int(np.count_nonzero(out.argmax(axis=1) == y)), y.shape[0]
-    threshold = 0.0 if getattr(loss, "from_logits", True) else 0.5
+    if y.ndim == 1 and out.ndim == 2 and out.shape[1] == 1:
+        y = y[:, None]  # labels (n,) against one output column (n, 1)
+    threshold = decision_threshold(loss, model)
     return int(np.count_nonzero((out > threshold) == (y > 0.5))), y.size
+
+
+def accuracy(model: Any, X: Any, y: Any, loss: Any = None, batch_size: int = 4096) -> float:
+    """Share of right predictions of ``model`` on ``X`` (n, d) for labels ``y``: the one
+    accuracy that :func:`~chainrule.train.fit`, ``chainrule train`` and ``chainrule
+    evaluate`` all report. Integer labels (n,) against several outputs: the largest output
+    is the prediction; a single output (or 0/1 targets): at :func:`decision_threshold`."""
+    y = np.asarray(y)
+    out = model.predict(X, batch_size=batch_size)
+    kind = classifier_kind(loss)
+    if kind is None:
+        kind = "softmax" if out.shape[1] > 1 and y.ndim == 1 else "binary"
+    right, total = count_correct(kind, out, y, loss, model)
+    return right / total
 
 
 def check_data(model: Any, data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +100,7 @@ def loss_and_accuracy(
     result = {"loss": float(value)}
     kind = classifier_kind(loss)
     if kind is not None:
-        right, total = count_correct(kind, out, y, loss)
+        right, total = count_correct(kind, out, y, loss, model)
         result["accuracy"] = right / total
     return result
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.commands.output import add_command, add_json_flag, summary
+from chainrule.commands.output import add_command, add_json_flag, seed_value, summary
 from chainrule.commands.train.building import (
     LOSSES,
     activation_names,
@@ -73,7 +73,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     add("--epochs", type=int, help=f"epochs of the whole run ({DEFAULTS['epochs']})")
     add("--batch-size", type=int, help=f"examples per step ({DEFAULTS['batch_size']})")
     add("--l2", type=float, help="lambda of lambda*sum(W^2) (default: the network's own, 1e-3)")
-    add("--seed", type=int, help="seed of the initial weights and the shuffling (0)")
+    add("--seed", type=seed_value, help="seed of the initial weights and the shuffling (0)")
     add("--validation", type=float, help="share of the training data held out (0.1)")
     add("--patience", type=int, help="stop early after this many epochs without improvement")
     add("--checkpoint-every", type=int, help="save the training state every N epochs (5)")
@@ -81,6 +81,5 @@ def register(subparsers) -> argparse.ArgumentParser:
     add("--out", metavar="NAME|DIR", help="run directory: a bare name means runs/NAME")
     add("--config", metavar="TOML", help="settings file (keys as the long options)")
     add("--resume", metavar="CKPT", help="continue the run saved in CKPT")
-    add("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_json_flag(parser)
     return parser

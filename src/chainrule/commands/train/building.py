@@ -4,10 +4,10 @@ string, a loss and a schedule by name, the run directory, the targets a loss wan
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
+from chainrule.commands.runs import fresh_run_folder
 from chainrule.errors import ConfigError
 from chainrule.suggest import did_you_mean
 
@@ -103,10 +103,4 @@ def run_directory(out: str | None) -> Path:
     if out:
         path = Path(out)
         return path if (os.sep in out or "/" in out or path.is_absolute()) else Path("runs") / out
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = Path("runs") / stamp
-    k = 2
-    while path.exists():
-        path = Path("runs") / f"{stamp}-{k}"
-        k += 1
-    return path
+    return fresh_run_folder()

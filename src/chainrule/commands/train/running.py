@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 from chainrule.atomic import atomic_write
 from chainrule.commands.output import emit
-from chainrule.commands.targets import accuracy, targets_for
+from chainrule.commands.runs import open_run_folder
+from chainrule.commands.targets import targets_for
 from chainrule.commands.train.building import (
     build_loss,
     build_schedule,
@@ -48,36 +49,37 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings, ckpt, out_dir = _settings(args)
     verbose = 0 if args.quiet else 1
+    out_dir = out_dir or run_directory(settings["out"])
+    ckpt_path = out_dir / CHECKPOINT_NAME
+    callbacks = _callbacks(settings, settings["validation"] > 0, ckpt_path)
     data = _data(load(settings["data"], seed=0), settings, ckpt)
     model, loss, optimizer = _network(settings, data.ds, ckpt)
     validation = None
     if data.validation is not None:
         X_val, y_val = data.validation
         validation = (X_val, targets_for(loss, y_val, data.ds.n_classes))
-    out_dir = out_dir or run_directory(settings["out"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / CHECKPOINT_NAME
     metadata = _metadata(settings, data)
-    if verbose:
-        print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
-    history = fit(
-        model,
-        loss,
-        optimizer,
-        (data.X_train, targets_for(loss, data.y_train, data.ds.n_classes)),
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        validation=validation,
-        l2=settings["l2"],
-        seed=settings["seed"],
-        callbacks=_callbacks(settings, validation is not None, ckpt_path),
-        verbose=verbose,
-        resume=ckpt,
-        interrupt_checkpoint=ckpt_path,
-        metadata=metadata,
-    )
+    with open_run_folder(out_dir):
+        if verbose:
+            print(f"training {model.describe()} on {data.ds.name} -> {out_dir}", file=sys.stderr)
+        history = fit(
+            model,
+            loss,
+            optimizer,
+            (data.X_train, targets_for(loss, data.y_train, data.ds.n_classes)),
+            epochs=settings["epochs"],
+            batch_size=settings["batch_size"],
+            validation=validation,
+            l2=settings["l2"],
+            seed=settings["seed"],
+            callbacks=callbacks,
+            verbose=verbose,
+            resume=ckpt,
+            interrupt_checkpoint=ckpt_path,
+            metadata=metadata,
+        )
     train_seconds = time.perf_counter() - started
-    result = _report(model, history, data, out_dir, ckpt_path)
+    result = _report(model, loss, history, data, out_dir, ckpt_path)
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["train_seconds"] = round(train_seconds, 3)
     history_path = out_dir / "history.json"
@@ -246,8 +248,12 @@ def _pictures(model: Any, history: Any, ds: Any, out_dir: Path) -> tuple[dict, l
     return files, warnings
 
 
-def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Path) -> dict:
+def _report(
+    model: Any, loss: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Path
+) -> dict:
     """Test accuracy, the pictures of the run and the JSON result (without timings)."""
+    from chainrule.train import accuracy
+
     ds = data.ds
     pictures, warnings = _pictures(model, history, ds, out_dir)
     return {
@@ -255,7 +261,7 @@ def _report(model: Any, history: Any, data: _Data, out_dir: Path, ckpt_path: Pat
         "data": ds.name,
         "model": model.spec(),
         "epochs": history.epoch[-1] if history.epoch else 0,
-        "test_accuracy": accuracy(model, data.X_test, ds.y_test),
+        "test_accuracy": accuracy(model, data.X_test, ds.y_test, loss),
         "n_test": int(ds.y_test.shape[0]),
         "final": {k: v[-1] for k, v in history.history.items() if v},
         "notes": history.notes,

@@ -4,6 +4,7 @@ file and the command line, and what a resumed run may change."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -70,13 +71,21 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder; give a TOML file such as run.toml")
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
     except FileNotFoundError as err:
         raise ConfigError(f"config file {path} does not exist") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"config file {path} is not text (byte {err.start} is not UTF-8); give a TOML file"
+        ) from err
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from err
     return check_settings(raw, where=f"config file {path}")
 
 
@@ -97,12 +106,36 @@ def check_settings(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
+#: Settings that must be whole numbers of at least this value.
+_AT_LEAST = {"epochs": 1, "batch_size": 1, "checkpoint_every": 1, "patience": 0, "seed": 0}
+
+
+def check_values(settings: Mapping[str, Any]) -> None:
+    """Refuse values no run can use, before any data is read or folder made."""
+    for key, low in _AT_LEAST.items():
+        value = settings.get(key)
+        if value is not None and value < low:
+            flag = "--" + key.replace("_", "-")
+            raise ConfigError(f"{flag} must be a whole number >= {low}, got {value}")
+    layers = settings.get("layers")
+    if layers is not None and not layers.strip():
+        raise ConfigError(
+            '--layers is empty; give layer widths and activations such as "64-relu-10", '
+            "or leave it out for the default network"
+        )
+    for key in ("lr", "l2", "validation"):
+        value = settings.get(key)
+        if value is not None and not math.isfinite(value):
+            raise ConfigError(f"--{key} must be a finite number, got {value}")
+
+
 def resolve_settings(args: argparse.Namespace) -> dict[str, Any]:
     settings = dict(DEFAULTS)
     if args.config:
         settings.update(read_config(args.config))
     explicit = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     settings.update(explicit)
+    check_values(settings)
     if explicit.get("layers"):
         settings["model"] = None
     elif explicit.get("model"):
