@@ -54,9 +54,14 @@ def main() -> None:
     for text in answers[:500]:
         p.grader._grade(text)
     per_answer = (time.process_time() - cpu) / 500
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     results = grade_many(p, answers, workers=args.workers)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     codes = Counter(r.code for r in results)
     print(f"{len(answers)} answers on {args.problem} with {args.workers} workers: {elapsed:.1f} s "
           f"({1000 * elapsed / len(answers):.2f} ms an answer)")  # fmt: skip
@@ -64,6 +69,8 @@ def main() -> None:
     print(f"CPU time to judge one answer in one process: {1000 * per_answer:.2f} ms "
           f"({per_answer * len(answers) / args.workers:.1f} s of work per core for the batch); "
           f"load average now {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"CPU time of the worker processes: {workers_cpu:.1f} s "
+          f"({workers_cpu / args.workers:.1f} s per core: the batch's wall time on idle cores)")  # fmt: skip
 
 
 if __name__ == "__main__":

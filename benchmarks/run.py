@@ -231,6 +231,13 @@ def memory(impl: str, threads: int, traced: bool = False) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def mnist_memory() -> dict:
+    """Peak RSS of ``chainrule train`` on MNIST-sized files (``memory.py mnist``)."""
+    cmd = [sys.executable, str(HERE / "memory.py"), "mnist"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def import_time(repeats: int) -> dict:
     """Seconds for ``import chainrule`` and for ``import chainrule`` plus loading the engine
     (``cr.Sequential``, which brings NumPy), each in a fresh interpreter; medians."""
@@ -368,6 +375,14 @@ def markdown(result: dict) -> str:
             + " (peak RSS `ru_maxrss` minus the RSS after imports and data; "
             "`benchmarks/memory.py`)."
         )
+    if "mnist_memory" in result:
+        m = result["mnist_memory"]
+        extra.append(
+            f"`chainrule train` on MNIST-sized data (60,000 + 10,000 images of 28 x 28, one "
+            f"epoch of the default network): peak RSS {m['peak_rss_kib'] / 1024:.0f} MiB, "
+            f"{m['peak_over_data']:.2f}x the float32 training data "
+            f"({m['float32_train_kib'] / 1024:.0f} MiB; `python benchmarks/memory.py mnist`)."
+        )
     if "traced" in result:
         extra.append(
             f"NumPy allocations traced by `tracemalloc` during that chainrule epoch: peak "
@@ -379,6 +394,13 @@ def markdown(result: dict) -> str:
             f"`import chainrule`: {imp['import'] * 1000:.0f} ms; with the engine loaded "
             f"(`cr.Sequential`, NumPy included): {imp['import_and_engine'] * 1000:.0f} ms "
             "(fresh interpreters, median)."
+        )
+    if "foreign_load" in result:
+        fl = result["foreign_load"]
+        extra.append(
+            f"Load from other processes during the kept measurements: median "
+            f"{fl['median']:.2f} cores, max {fl['max']:.2f} ({fl['over_0.15']} of "
+            f"{fl['measurements']} measurements above 0.15 cores after retries)."
         )
     notes = "; ".join(f"{NETS[k].key} {v}" for k, v in NOTES.items())
     if any("busy" in row for row in result["table"].values()):
@@ -397,8 +419,10 @@ def write_readme(result: dict, command: str) -> None:
     section = (
         "## Speed\n\n"
         f"Samples per second of one training step (forward, backward, Adam update), float32, "
-        f"{result['threads']} threads for every library (OpenBLAS and PyTorch), each library "
-        "in its own process, median over interleaved rounds. Measured with "
+        f"each library in its own process started with {result['threads']} threads (OpenBLAS "
+        "and PyTorch); chainrule then picks 1 or 2 BLAS threads by timing its steps, as "
+        "`fit` does (`chainrule.threads`). Median over interleaved rounds, the rounds' load "
+        "from other processes below the table. Measured with "
         f"`{command}` on {result['machine']} (NumPy {result['versions']['numpy']}, "
         f"PyTorch {result['versions'].get('torch', '-')}, scikit-learn "
         f"{result['versions'].get('sklearn', '-')}), with other jobs sharing the machine, so "
@@ -479,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         if "chainrule" in impls and not args.quick:
             result["traced"] = memory("chainrule", args.threads, traced=True)
+        if "chainrule" in impls:
+            result["mnist_memory"] = mnist_memory()
         log("memory done")
     if "chainrule" in impls:
         result["import"] = import_time(5 if args.quick else 9)

@@ -67,14 +67,18 @@ class ChainruleStep:
 
     def __init__(self, model, loss, optimizer, reg, batches):
         import chainrule as cr
-        from chainrule.threads import ThreadChooser
 
         self.model, self.loss, self.optimizer, self.reg = model, loss, optimizer, reg
         self.batches = batches
         self._it = _cycle(batches)
         self._train_step = cr.train_step
-        # fit()'s choice of the BLAS thread count, kept for the life of the worker
-        self.threads = ThreadChooser().__enter__()
+        # fit()'s choice of the BLAS thread count, kept for the life of the worker (an
+        # older chainrule given by run.py --baseline has none: its threads stay as started)
+        try:
+            from chainrule.threads import ThreadChooser
+        except ImportError:
+            ThreadChooser = None
+        self.threads = None if ThreadChooser is None else ThreadChooser().__enter__()
 
     def with_optimizer(self, optimizer):
         return ChainruleStep(self.model, self.loss, optimizer, self.reg, self.batches)
@@ -82,11 +86,14 @@ class ChainruleStep:
     def prepare(self):
         """Before a timing: this network's thread count (another network's chooser may
         have set its own)."""
-        self.threads.claim()
+        if self.threads is not None:
+            self.threads.claim()
 
     def __call__(self):
         xb, yb = next(self._it)
         l2 = 0.0 if self.reg is None else self.reg
+        if self.threads is None:
+            return self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
         self.threads.begin()
         value = self._train_step(self.model, self.loss, self.optimizer, xb, yb, l2=l2).loss
         self.threads.end()
@@ -326,7 +333,7 @@ def main() -> None:
             step()
             times.append(clock() - t0)
         reply = {"times": times}
-        if hasattr(step, "threads"):
+        if getattr(step, "threads", None) is not None:
             reply["blas_threads"] = step.threads.choice
         answer(reply)
 

@@ -42,7 +42,7 @@ BLOCK = 3
 #: Blocks per candidate while looking.
 ROUNDS = 2
 #: Steps whose median is compared with the one the choice was made on.
-WINDOW = 32
+WINDOW = 8
 #: Factor by which that median must move to look again.
 DRIFT = 1.5
 #: Seconds after which the choice is looked at again in any case.

@@ -90,7 +90,7 @@ def test_a_slow_or_crashing_answer_does_not_stop_the_batch(monkeypatch) -> None:
     monkeypatch.setattr(type(p), "grade", hostile)
     answers = [r"\delta W^3", "SLOW", "CRASH", r"-\delta W^3", r"\delta W^3"]
     start = time.monotonic()
-    results = batch.grade_many(p, answers, workers=2, time_limit=1.0)
+    results = batch.grade_many(p, answers, workers=2, time_limit=2.0)
     assert time.monotonic() - start < 20
     assert [r.code for r in results] == ["correct", "parse_error", "parse_error", "sign", "correct"]
-    assert "longer than 1 s" in results[1].message and "stopped" in results[2].message
+    assert "longer than 2 s" in results[1].message and "stopped" in results[2].message

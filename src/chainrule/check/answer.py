@@ -42,11 +42,68 @@ def read_answer(
 ) -> T.Expr | ReadError:
     """The tree of ``text``, or a :class:`ReadError` saying why it does not read."""
     try:
-        return parse(text, symbols, functions=functions)  # type: ignore[arg-type]
+        tree = parse(text, symbols, functions=functions)  # type: ignore[arg-type]
     except ExpressionError as err:
-        return classify(err, symbols)
+        shorthand = _expand_shorthand(text) if isinstance(text, str) else None
+        if shorthand is None or shorthand == text:
+            return classify(err, symbols)
+        try:
+            tree = parse(shorthand, symbols, functions=functions)
+        except (ExpressionError, RecursionError):
+            return classify(err, symbols)
     except RecursionError:
         return ReadError("parse_error", "The formula nests too deeply to read.", _SIMPLER)
+    return resolve_entries(tree, symbols, functions)
+
+
+_PARTIAL_SUB = re.compile(
+    r"\\partial_(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z])\s*"
+    r"(\\mathcal\{[A-Za-z]\}|\\?[A-Za-z]+)(\s*\(\\theta\))?"
+)
+_FRACTION = re.compile(r"\\[dt]?frac\{\\partial\s*(.*)\}\{\\partial\s*(.*)\}\Z", re.S)
+
+
+def _expand_shorthand(text: str) -> str | None:
+    """``\\partial_{h^2} l`` (seed 001's shorthand) as ``\\frac{\\partial l}{\\partial h^2}``."""
+    if "\\partial_" not in text:
+        return None
+
+    def frac(m: re.Match[str]) -> str:
+        wrt = m.group(1)[1:-1] if m.group(1).startswith("{") else m.group(1)
+        return f"\\frac{{\\partial {m.group(2)}}}{{\\partial {wrt}}}"
+
+    return _PARTIAL_SUB.sub(frac, text)
+
+
+def resolve_entries(tree: T.Expr, symbols: dict[str, Any], functions: Any = None) -> T.Expr:
+    """``\\frac{\\partial l}{\\partial h^1_{1,i}}``, an entry of a given gradient, as
+    the entry ``(\\frac{\\partial l}{\\partial h^1})_{1,i}`` of that gradient's symbol."""
+    from chainrule.check.trees import rebuild
+
+    known = {canonical(k): k for k in symbols}
+
+    def visit(node: T.Expr) -> T.Expr | None:
+        if not isinstance(node, T.Symbol) or canonical(node.name) in known:
+            return None
+        m = _FRACTION.match(node.name)
+        if m is None:
+            return None
+        try:
+            entry = parse(m.group(2), symbols, functions=functions)
+        except ExpressionError:
+            return None
+        if not (isinstance(entry, T.Index) and isinstance(entry.operand, T.Symbol)):
+            return None
+        whole = canonical(f"\\frac{{\\partial {m.group(1)}}}{{\\partial {entry.operand.name}}}")
+        key = known.get(whole)
+        if key is None:
+            return None
+        return T.Index(T.Symbol(key, tuple(symbols[key])), entry.indices)
+
+    try:
+        return rebuild(tree, visit)
+    except ExpressionError:
+        return tree
 
 
 _SIMPLER = "Write the formula with fewer nested brackets."

@@ -25,6 +25,7 @@ from chainrule.check.result import Result
 __all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "load_problem"]
 
 DEFAULT_TIME_LIMIT = 5.0
+CHUNK = 16  # answers sent to a worker at once (each still timed on its own)
 MEMORY_LIMIT = 2 << 30  # bytes of address space per worker, where the OS supports it
 
 
@@ -49,19 +50,20 @@ def _limit_memory() -> None:
 
 
 def _worker(conn: Connection, problem: Problem) -> None:
-    """Grade answers received on ``conn`` until it closes; send back plain results."""
+    """Grade the chunks of answers received on ``conn`` until it closes; send back each
+    plain result as soon as it is ready (so the parent times every answer on its own)."""
     _limit_memory()
     while True:
         try:
-            item = conn.recv()
+            chunk = conn.recv()
         except (EOFError, OSError):
             return
-        index, text = item
-        try:
-            result = problem.grade(text).to_dict()
-        except BaseException as err:
-            result = _failure(f"the answer could not be graded ({type(err).__name__})")
-        conn.send((index, result))
+        for index, text in chunk:
+            try:
+                result = problem.grade(text).to_dict()
+            except BaseException as err:  # an answer must never stop the worker
+                result = _failure(f"the answer could not be graded ({type(err).__name__})")
+            conn.send((index, result))
 
 
 def _failure(why: str) -> dict[str, Any]:
@@ -70,7 +72,8 @@ def _failure(why: str) -> dict[str, Any]:
 
 
 class _Slot:
-    """One worker process and the answer it is grading."""
+    """One worker process and the answers it holds; ``started`` is when the first of them
+    began (the last result, or the send)."""
 
     def __init__(self, ctx: Any, problem: Problem) -> None:
         parent, child = ctx.Pipe()
@@ -78,17 +81,27 @@ class _Slot:
         self.process = ctx.Process(target=_worker, args=(child, problem), daemon=True)
         self.process.start()
         child.close()
-        self.task: int | None = None
+        self.queue: list[int] = []
         self.started = 0.0
 
-    def send(self, index: int, text: str) -> None:
-        self.task, self.started = index, time.monotonic()
-        self.conn.send((index, text))
+    def send(self, indices: list[int], answers: Sequence[str]) -> None:
+        self.queue, self.started = list(indices), time.monotonic()
+        self.conn.send([(i, answers[i]) for i in indices])
 
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+
+
+def _warm(problem: Problem) -> None:
+    """Build what every worker needs once, before the workers fork: the parse tables of
+    both syntaxes, the reference's values and the mutations' values."""
+    from chainrule.expr.parse import parse
+
+    parse("x", {"x": ()}, syntax="latex")
+    parse("x", {"x": ()}, syntax="numpy")
+    problem.grader.candidates  # noqa: B018 - computed for its cache
 
 
 def _context() -> Any:
@@ -110,7 +123,7 @@ def grade_many(
     """
     if isinstance(problem, str):
         problem = load_problem(problem)
-    problem.grader.candidates  # noqa: B018 - computed once here, shared by the forked workers
+    _warm(problem)
     count = max(1, min(workers or os.cpu_count() or 1, len(answers) or 1))
     ctx = _context()
     results: list[dict[str, Any] | None] = [None] * len(answers)
@@ -125,37 +138,51 @@ def grade_many(
 
 
 def _run(slots, todo, answers, results, time_limit, ctx, problem) -> None:
+    """Keep every worker fed with a chunk; collect results; kill a worker whose current
+    answer runs past ``time_limit`` (the rest of its chunk goes back in the queue)."""
     for slot in slots:
-        if todo:
-            i = todo.pop()
-            slot.send(i, answers[i])
-    while any(s.task is not None for s in slots):
-        busy = [s for s in slots if s.task is not None]
-        now = time.monotonic()
+        _feed(slot, todo, answers)
+    while any(s.queue for s in slots):
+        busy = [s for s in slots if s.queue]
         deadline = min(s.started for s in busy) + time_limit
-        ready = wait([s.conn for s in busy], timeout=max(0.0, deadline - now))
+        ready = wait([s.conn for s in busy], timeout=max(0.0, deadline - time.monotonic()))
         for k, slot in enumerate(slots):
-            if slot.task is None:
+            if not slot.queue:
                 continue
             if slot.conn in ready:
                 try:
                     index, result = slot.conn.recv()
                 except (EOFError, OSError):
-                    index, result = slot.task, _failure("its worker process stopped")
-                    slot = slots[k] = _replace(slot, ctx, problem)
+                    slots[k] = _fail_head(
+                        slot, "its worker process stopped", results, todo, ctx, problem
+                    )
+                    _feed(slots[k], todo, answers)
+                    continue
                 results[index] = result
+                slot.queue.remove(index)
+                slot.started = time.monotonic()
             elif time.monotonic() - slot.started >= time_limit:
-                results[slot.task] = _failure(f"it took longer than {time_limit:g} s")
-                slot = slots[k] = _replace(slot, ctx, problem)
-            else:
-                continue
-            slot.task = None
-            if todo:
-                i = todo.pop()
-                slot.send(i, answers[i])
+                why = f"it took longer than {time_limit:g} s"
+                slots[k] = _fail_head(slot, why, results, todo, ctx, problem)
+            if not slots[k].queue:
+                _feed(slots[k], todo, answers)
 
 
-def _replace(slot: _Slot, ctx: Any, problem: Problem) -> _Slot:
+def _chunk(todo: list[int], workers: int) -> int:
+    return max(1, min(CHUNK, len(todo) // (2 * workers) or 1))
+
+
+def _feed(slot: _Slot, todo: list[int], answers: Sequence[str]) -> None:
+    if todo:
+        size = _chunk(todo, 2)
+        slot.send([todo.pop() for _ in range(min(size, len(todo)))], answers)
+
+
+def _fail_head(slot: _Slot, why: str, results, todo, ctx, problem) -> _Slot:
+    """The answer being graded fails with ``why``; the others of its chunk are requeued."""
+    head, *rest = slot.queue
+    results[head] = _failure(why)
+    todo.extend(reversed(rest))
     slot.kill()
     return _Slot(ctx, problem)
 

@@ -129,6 +129,7 @@ def network_reference(problem: Problem) -> Reference:
         sizes=sizes,
         l2=d.notation.lam if l2 else None,
         exact=kind == "number",
+        functions={str(k): str(v) for k, v in data.get("functions", {}).items()} or None,
         ones=(d.plan.ones,) if d.plan.ones else (),
     )
 
@@ -262,6 +263,7 @@ def _times(a: T.Expr, b: T.Expr) -> T.Expr:
 def _answer_symbols(d: Any, given: list[str]) -> dict[str, Any]:
     """The forward quantities, weights and targets, plus the given gradients; 1 x 1 -> ()."""
     gradients = {s.quantity.name for s in d.steps if s.kind not in ("forward", "loss")}
+    gradients |= {q.name for key, q in d.plan.q.items() if key.startswith("d")}
     wanted = {canonical(g) for g in given}
     out = {}
     for name, shape in d.symbols.items():

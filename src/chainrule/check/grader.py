@@ -62,6 +62,7 @@ class Grader:
         self.sig_digits = sig_digits
         self.ref_values = values_on(ref.tree(), ref.instances, ref.free)
         self.answer_instances = [answer_values(i, ref.symbols) for i in ref.instances]
+        self.as_matrices = _as_matrices(ref)
         self._candidates: list[tuple[Candidate, list[np.ndarray]]] | None = None
         self._seen: dict[str, Result] = {}
 
@@ -82,10 +83,16 @@ class Grader:
     def _grade(self, text: object) -> Result:
         try:
             read = read_answer(text, self.ref.symbols, self.ref.functions)
+            instances = self.answer_instances
+            if isinstance(read, ReadError) and read.code == "shape_mismatch" and self.as_matrices:
+                # a 1 x 1 matrix is a number only where that makes the formula fit
+                again = read_answer(text, self.as_matrices, self.ref.functions)
+                if not isinstance(again, ReadError):
+                    read, instances = again, self.ref.instances
             if isinstance(read, ReadError):
                 verdict = Verdict([read.code], read.details, read.message, read.hint)
                 return self.result(verdict)
-            return self.result(self.judge(read, self.answer_instances))
+            return self.result(self.judge(read, instances))
         except (ExpressionError, RecursionError, MemoryError, ValueError, TypeError) as err:
             return self.result(Verdict(["parse_error"], {}, f"The answer cannot be read: {err}"))
 
@@ -228,6 +235,20 @@ class Grader:
             details=verdict.details,
             counterexample=verdict.counterexample,
         )
+
+
+def _as_matrices(ref: Reference) -> dict[str, Any] | None:
+    """The answer table with each 1 x 1 matrix kept a matrix (None when there is none)."""
+    if not ref.instances:
+        return None
+    first = ref.instances[0]
+    out, changed = dict(ref.symbols), False
+    for name, shape in ref.symbols.items():
+        value = first.get(name)
+        if shape == () and value is not None and np.ndim(value) == 2:
+            out[name] = tuple(np.shape(value))
+            changed = True
+    return out if changed else None
 
 
 def _copy(r: Result) -> Result:

@@ -58,6 +58,7 @@ SCHEMA: dict[str, Any] = {
     "quantity": QUANTITY,
     "given": _LIST,
     "aliases": _TABLE,
+    "functions": _TABLE,
     "at": _TABLE,
     "sig_digits": _INT,
     "points": _NUMBER,

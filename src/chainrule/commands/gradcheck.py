@@ -1,4 +1,4 @@
-"""``chainrule gradcheck``: check every seed network's gradients numerically.
+"""``chainrule gradcheck``: check every zoo network's gradients numerically.
 
 Exit code 0 when every check passes, 3 when one fails or tests nothing (a gradient exactly
 0 on the example batch; ``--allow-inconclusive`` lets that pass).
@@ -13,11 +13,12 @@ from typing import Any
 from chainrule.commands.output import add_command, add_json_flag, emit, note, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
 
-HELP = "check the gradients of the seed networks against finite differences"
+HELP = "check the gradients of the zoo networks against finite differences"
 DESCRIPTION = (
-    "Compare every analytic gradient (weights, biases, L2 term, input) of the seed "
-    "networks with float64 central differences. Exit "
-    f"{CheckFailedError.exit_code} when a check fails."
+    "Compare every analytic gradient (weights, biases, L2 term, input) of the zoo "
+    "networks (the course notes' examples) with float64 central differences. Exit "
+    f"{CheckFailedError.exit_code} when a check fails or tests nothing (a gradient exactly 0 "
+    "on the example batch)."
 )
 
 

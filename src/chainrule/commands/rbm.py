@@ -18,7 +18,7 @@ import numpy as np
 
 from chainrule.arguments import positive_int
 from chainrule.commands.output import add_json_flag, emit, note, seed_value
-from chainrule.commands.runs import fresh_run_folder, open_run_folder
+from chainrule.commands.runs import check_run_folder, fresh_run_folder, open_run_folder
 from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
@@ -76,6 +76,7 @@ def run_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     message = f"--sample-steps is {args.sample_steps}; expected an integer >= 1"
     positive_int(args.sample_steps, message)
+    out = check_run_folder(args.out or fresh_run_folder("rbm-"))
     train, heldout = load_binary_digits(args.threshold, seed=args.seed)
     rbm = RBM(train.shape[1], args.hidden, seed=args.seed, dtype=args.dtype)
     exact = min(rbm.n_visible, rbm.n_hidden) <= MAX_EXACT_UNITS
@@ -84,7 +85,6 @@ def run_train(args: argparse.Namespace) -> int:
         return rbm.log_likelihood(heldout) / len(heldout) if exact else None
 
     settings = _train_settings(args)
-    out = args.out or fresh_run_folder("rbm-")
     with open_run_folder(out):
         before = heldout_ll()
         history = _fit(rbm, train, args, out / "rbm.chainrule", settings).history

@@ -1,6 +1,6 @@
 """``chainrule train``: train a network on a data set and keep everything about the run.
 
-With no arguments: the seed 002 network (one hidden ReLU layer, softmax cross-entropy, L2)
+With no arguments: a two-layer classifier (100 ReLU units, softmax cross-entropy, L2)
 on scikit-learn's digits, standardised, 10% of the training part held out for validation.
 The run directory (``runs/<name>/``) receives ``model.chainrule`` (checkpoint with the
 training state, resumable), ``history.json``, ``learning_curves.png`` and, for image data,
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 
-HELP = "train a network (default: the seed 002 two-layer net on digits)"
+HELP = "train a network (default: a two-layer softmax classifier on digits)"
 
 
 def register(subparsers) -> argparse.ArgumentParser:

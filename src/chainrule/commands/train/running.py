@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from chainrule.atomic import atomic_write
 from chainrule.commands.output import emit
-from chainrule.commands.runs import open_run_folder
+from chainrule.commands.runs import check_run_folder, open_run_folder
 from chainrule.commands.targets import targets_for
 from chainrule.commands.train.building import (
     build_loss,
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings, ckpt, out_dir = _settings(args)
     verbose = 0 if args.quiet else 1
-    out_dir = out_dir or run_directory(settings["out"])
+    out_dir = check_run_folder(out_dir or run_directory(settings["out"]))
     ckpt_path = out_dir / CHECKPOINT_NAME
     callbacks = _callbacks(settings, settings["validation"] > 0, ckpt_path)
     data = _data(load(settings["data"], seed=0), settings, ckpt)
