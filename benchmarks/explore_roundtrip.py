@@ -11,9 +11,10 @@ Three figures, each the median and the 95th percentile over the edits:
 - ``http``: a POST to ``/api/parameter`` on a real uvicorn server on 127.0.0.1 and the whole
   answer read and parsed by the client (keep-alive connection, as the browser has);
 - ``browser``: in headless Chromium, from submitting the edit on the page to the picture,
-  the units and the loss redrawn (measured in the page with ``performance.now``), skipped
-  where there is no Chromium or Playwright. The derivation panel is refreshed by a second
-  request after that and is not part of the figure.
+  the units and the loss redrawn (measured in the page with ``performance.now``, up to the
+  next frame), skipped where there is no Chromium or Playwright. The formulas panel is
+  refreshed by a second request after that; each edit waits until it is done, as a
+  student's next edit would, and it is not part of the figure.
 
 The target is under 100 ms for the whole round trip.
 """
@@ -124,9 +125,10 @@ def bench_browser(edits: int) -> dict[str, float] | None:
         pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
         pg.dispatch_event('line.edge[data-param="W1"][data-i="3"][data-j="7"]', "click")
         times = []
+        ready = "() => document.body.dataset.steps === 'ready'"
         for k in range(edits):
+            pg.wait_for_function(ready)  # the last edit's formulas are in: the page is idle
             times.append(pg.evaluate(measure, [k]) / 1000)
-            pg.wait_for_load_state()
         browser.close()
     return summary(times)
 

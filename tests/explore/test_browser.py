@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
+import chainrule as cr
 from tests.explore.helpers import engine, needs_web, session
 
 CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -147,6 +149,25 @@ def test_step_click_and_edit_match_the_engine(page):
     compare("#insp-grad", float(edited["grads"]["W1"][0, 1]))
     click_edge(pg, "W2", 0, 0)
     compare("#insp-grad", float(edited["grads"]["W2"][0, 0]))
+
+    # One SGD step at the page's default rate 0.1: the loss shown is the engine's after it.
+    pg.click("#train-one")
+    pg.wait_for_function("() => document.getElementById('train-steps').textContent === '1'")
+    net = edited["net"]
+    opt = cr.SGD(net.model, lr=0.1)
+    net.model.backward(net.loss.backward())  # the edited weights' gradients, from engine()
+    opt.step()
+    compare("#loss", float(net.loss.forward(net.model.forward(net.X), net.y)))
+    assert pg.locator("#curve polyline").count() == 1
+
+    # Exports: the picture as SVG from the page, the derivation as LaTeX from derive.
+    with pg.expect_download() as got:
+        pg.click("#export-svg")
+    svg = Path(got.value.path()).read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and svg.count('<line class="edge') == 6
+    with pg.expect_download() as got:
+        pg.click("#export-latex")
+    assert "\\frac{\\partial J}{\\partial W^{(1)}}" in Path(got.value.path()).read_text()
 
     # A refused request: the server's JSON error is shown on the page.
     pg.fill("#net-layers", "1000-relu-1000-1")

@@ -49,6 +49,7 @@ def test_a_missing_web_stack_names_the_extra(monkeypatch, capsys):
         (["--layers", "3-relu-xyz-1"], "unknown activation"),
         (["--model", "seed003-relu-sigmoid-2-2-1", "--data", "digits"], "fixes the sizes"),
         (["--port", "70000"], "--port 70000"),
+        (["--data", "digits", "--rows", "1000"], "--rows 1000"),
         (["no/such/file.chainrule"], "no/such/file.chainrule"),
     ],
 )

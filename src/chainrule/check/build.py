@@ -73,8 +73,8 @@ def _network(problem: Problem) -> tuple[Any, Any, float, Any]:
         raise ConfigError(f"{where}: give a zoo name, or layers, loss and n_inputs")
     import numpy as np
 
-    from chainrule.commands.train.building import build_loss, parse_layers
     from chainrule.model import Sequential
+    from chainrule.specs import build_loss, parse_layers
 
     widths = [t for t in net_data["layers"].split("-") if t.strip().isdigit()]
     n_out = int(widths[-1]) if widths else 1

@@ -59,8 +59,8 @@ def _load_saved_source(source: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import chainrule as cr
-    from chainrule.commands.targets import targets_for
     from chainrule.data import load
+    from chainrule.specs import targets_for
     from chainrule.train import accuracy, loss_and_accuracy
 
     ckpt = cr.load(args.checkpoint)

@@ -29,8 +29,8 @@ def _fields(body: dict[str, Any], allowed: tuple[str, ...], route: str) -> None:
 def options(session_defaults: dict[str, str]) -> dict[str, Any]:
     """The choices the page offers."""
     from chainrule import zoo
-    from chainrule.commands.train import LOSSES
     from chainrule.explore import formulas
+    from chainrule.specs import LOSSES
 
     return {
         "ok": True,

@@ -60,7 +60,8 @@ def load_examples(source: str, rows: int = 16) -> Examples:
     standardised with the statistics of the whole training part."""
     from chainrule.data import Standardizer, load
 
-    rows = max(1, min(int(rows), MAX_EXAMPLES))
+    if not 1 <= rows <= MAX_EXAMPLES:
+        raise ConfigError(f"--rows {rows}: explore takes 1 to {MAX_EXAMPLES} examples")
     ds = load(source, seed=0)
     if ds.n_features > MAX_WIDTH:
         raise ConfigError(
@@ -134,7 +135,7 @@ def _from_layers(
     spec: str, loss_name: str | None, inputs: int | None, data: Examples | None, seed: int
 ) -> Setup:
     import chainrule as cr
-    from chainrule.commands.train import parse_layers
+    from chainrule.specs import parse_layers
 
     if not isinstance(spec, str) or len(spec) > MAX_SPEC_CHARS:
         raise ConfigError(f"--layers: expected a string of at most {MAX_SPEC_CHARS} characters")
@@ -204,13 +205,13 @@ def _from_checkpoint(path: str, loss_name: str | None, data: Examples | None) ->
 
 
 def _loss(name: str) -> Any:
-    from chainrule.commands.train import build_loss
+    from chainrule.specs import build_loss
 
     return build_loss(name)
 
 
 def _targets(loss: Any, data: Examples) -> np.ndarray:
-    from chainrule.commands.targets import targets_for
+    from chainrule.specs import targets_for
 
     y = targets_for(loss, data.labels, data.n_classes)
     return y if y.dtype.kind in "iu" else np.asarray(y, np.float64)

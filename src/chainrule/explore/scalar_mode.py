@@ -22,7 +22,7 @@ MAX_LEAVES = 400
 
 def _values(at: Any) -> dict[str, Any]:
     if isinstance(at, str):
-        from chainrule.commands.graph import parse_at
+        from chainrule.scalar.inputs import parse_at
 
         if len(at) > MAX_FORMULA_CHARS:
             raise ConfigError(f"at: {len(at):,} characters, at most {MAX_FORMULA_CHARS:,}")
@@ -57,8 +57,8 @@ def graph(formula: Any, at: Any) -> dict[str, Any]:
     Returns ``{"svg", "value", "output", "nodes", "forward", "backward", "gradients"}``:
     ``nodes`` as ``chainrule graph --json`` gives them, ``forward`` their labels in
     topological order, ``backward`` the order the flow rules apply (the output first)."""
-    from chainrule.commands.graph import node_records
     from chainrule.scalar import build, to_svg
+    from chainrule.scalar.inputs import node_records
     from chainrule.scalar.labels import label_nodes
     from chainrule.scalar.value import topological_order
 

@@ -17,14 +17,7 @@ from __future__ import annotations
 import argparse
 
 from chainrule.commands.output import add_command, add_json_flag, seed_value, summary
-from chainrule.commands.train.building import (
-    LOSSES,
-    activation_names,
-    build_loss,
-    build_schedule,
-    parse_layers,
-    run_directory,
-)
+from chainrule.commands.train.building import build_schedule, run_directory
 from chainrule.commands.train.running import CHECKPOINT_NAME, run
 from chainrule.commands.train.settings import (
     DEFAULTS,
@@ -32,6 +25,7 @@ from chainrule.commands.train.settings import (
     read_config,
     resolve_settings,
 )
+from chainrule.specs import LOSSES, activation_names, build_loss, parse_layers
 
 __all__ = [
     "CHECKPOINT_NAME",

@@ -1,5 +1,5 @@
-"""The pieces ``chainrule train`` builds from its settings: layers from a ``--layers``
-string, a loss and a schedule by name, the run directory, the targets a loss wants."""
+"""The pieces ``chainrule train`` builds from its settings beyond those of
+:mod:`chainrule.specs`: a learning-rate schedule by name and the run directory."""
 
 from __future__ import annotations
 
@@ -8,82 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.commands.runs import fresh_run_folder
-from chainrule.errors import ConfigError
-from chainrule.suggest import did_you_mean
 
-__all__ = [
-    "LOSSES",
-    "activation_names",
-    "build_loss",
-    "build_schedule",
-    "parse_layers",
-    "run_directory",
-]
-
-LOSSES = {
-    "softmax-cross-entropy": "SoftmaxCrossEntropy",
-    "cross-entropy": "SoftmaxCrossEntropy",
-    "binary-cross-entropy": "BinaryCrossEntropy",
-    "half-squared-error": "HalfSquaredError",
-    "mse": "MeanSquaredError",
-}
-
-
-def activation_names() -> dict[str, str]:
-    """The ``--layers`` names of the activations: each activation class's ``kind`` in
-    lower case (``"leakyrelu"``), and ``"linear"`` for ``Identity``; a LeakyReLU gets its
-    default slope."""
-    from chainrule.layers import ACTIVATIONS as CLASSES
-
-    return {**{kind.lower(): kind for kind in CLASSES}, "linear": "Identity"}
-
-
-def parse_layers(spec: str, n_inputs: int, n_outputs: int) -> list[dict[str, Any]]:
-    """A Sequential spec from ``"64-relu-32-relu-10"``: each number is the width of a linear
-    layer, each name an activation after it; the input width comes from the data.
-
-    >>> [layer["type"] for layer in parse_layers("32-relu-10", 64, 10)]
-    ['Linear', 'ReLU', 'Linear']
-    """
-    tokens = [t.strip().lower() for t in spec.split("-")]
-    if not tokens[0].isdigit() or not tokens[-1].isdigit():
-        raise ConfigError(
-            f"--layers {spec!r}: write layer widths and activations joined by '-', starting "
-            f"with a width and ending with the output width, e.g. '64-relu-32-relu-{n_outputs}'"
-        )
-    layers: list[dict[str, Any]] = []
-    width = n_inputs
-    activations = activation_names()
-    for token in tokens:
-        if token.isdigit():
-            if int(token) < 1:
-                raise ConfigError(f"--layers {spec!r}: a layer needs at least 1 unit")
-            layers.append({"type": "Linear", "d_in": width, "d_out": int(token), "bias": True})
-            width = int(token)
-        elif token in activations:
-            layers.append({"type": activations[token]})
-        else:
-            hint = did_you_mean(token, activations)
-            raise ConfigError(f"--layers {spec!r}: unknown activation {token!r}{hint}")
-    if width != n_outputs:
-        raise ConfigError(
-            f"--layers {spec!r} ends with {width} outputs, the data has {n_outputs} classes"
-        )
-    return layers
-
-
-def build_loss(name: str) -> Any:
-    from chainrule import losses
-
-    key = name.lower()
-    if key not in LOSSES:
-        hint = did_you_mean(key, LOSSES)
-        raise ConfigError(f"unknown loss {name!r} (choose from {', '.join(LOSSES)}){hint}")
-    cls = getattr(losses, LOSSES[key])
-    return cls(from_logits=True) if LOSSES[key] == "BinaryCrossEntropy" else cls()
+__all__ = ["build_schedule", "run_directory"]
 
 
 def build_schedule(spec: Any, epochs: int) -> Any:
+    """A schedule from its name with defaults fitted to ``epochs`` (None: constant)."""
     from chainrule.optim import make_schedule
 
     if spec in (None, "constant"):
@@ -100,6 +30,7 @@ def build_schedule(spec: Any, epochs: int) -> Any:
 
 
 def run_directory(out: str | None) -> Path:
+    """``runs/NAME`` for a bare name, the path itself otherwise, or a new timestamped one."""
     if out:
         path = Path(out)
         return path if (os.sep in out or "/" in out or path.is_absolute()) else Path("runs") / out

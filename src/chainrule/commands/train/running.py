@@ -14,15 +14,10 @@ from typing import Any, NamedTuple
 from chainrule.atomic import atomic_write
 from chainrule.commands.output import emit
 from chainrule.commands.runs import check_run_folder, open_run_folder
-from chainrule.commands.targets import targets_for
-from chainrule.commands.train.building import (
-    build_loss,
-    build_schedule,
-    parse_layers,
-    run_directory,
-)
+from chainrule.commands.train.building import build_schedule, run_directory
 from chainrule.commands.train.settings import explicit_keys, resolve_settings, resumed_settings
 from chainrule.errors import ChainruleError, ConfigError
+from chainrule.specs import build_loss, parse_layers, targets_for
 
 __all__ = ["CHECKPOINT_NAME", "run"]
 
