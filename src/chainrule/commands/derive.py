@@ -145,7 +145,7 @@ def _model(spec: str, seed: int) -> Any:
     import numpy as np
 
     import chainrule as cr
-    from chainrule.commands.train.building import parse_layers
+    from chainrule.specs import parse_layers
 
     spec = spec.strip()
     if spec.startswith("["):
