@@ -156,6 +156,27 @@ def weight_grid(
     )
 
 
+def _mosaic(images: np.ndarray, shape: tuple[int, ...], scale: str) -> tuple[np.ndarray, int]:
+    """The rows of ``images`` as tiles of ``shape`` in a near-square grid, one blank pixel
+    between tiles (white for ``"each"``, NaN, drawn as nothing, otherwise); the number of
+    columns of tiles."""
+    cols = max(1, math.ceil(math.sqrt(images.shape[0])))
+    rows = max(1, math.ceil(images.shape[0] / cols))
+    h, w = shape[0], shape[1]
+    channels = shape[2:] if len(shape) == 3 else ()
+    background = 1.0 if scale == "each" else np.nan
+    mosaic = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, *channels), background)
+    for j, row in enumerate(images):
+        if scale == "each":
+            lo, hi = row.min(), row.max()
+            row = (row - lo) / (hi - lo) if hi > lo else np.full_like(row, 0.5)
+        r, c = divmod(j, cols)
+        mosaic[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = (
+            row.reshape(shape)
+        )
+    return mosaic, cols
+
+
 def image_grid(
     images: np.ndarray,
     image_shape: Sequence[int],
@@ -190,20 +211,9 @@ def image_grid(
         )
     if scale not in ("each", "signed", "unit"):
         raise ConfigError(f"{where}: scale must be 'each', 'signed' or 'unit', got {scale!r}")
-    cols = max(1, math.ceil(math.sqrt(images.shape[0])))
-    rows = max(1, math.ceil(images.shape[0] / cols))
-    h, w = shape[0], shape[1]
+    mosaic, cols = _mosaic(images, shape, scale)
+    w = shape[1]
     channels = shape[2:] if len(shape) == 3 else ()
-    background = 1.0 if scale == "each" else np.nan
-    mosaic = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, *channels), background)
-    for j, row in enumerate(images):
-        if scale == "each":
-            lo, hi = row.min(), row.max()
-            row = (row - lo) / (hi - lo) if hi > lo else np.full_like(row, 0.5)
-        r, c = divmod(j, cols)
-        mosaic[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = (
-            row.reshape(shape)
-        )
     if scale == "signed":
         limit = float(np.abs(images).max()) or 1.0
         cmap, low, high = "RdBu_r", -limit, limit

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
+
 import chainrule as cr
 import chainrule.progress as progress
 from chainrule.cli import main
@@ -35,3 +37,25 @@ def test_sigterm_during_training_saves_and_exits_143(tmp_path, capsys, monkeypat
     assert (ck.extra["training"]["epoch"], ck.extra["training"]["position"]) == (0, 1)
     # the handler main installed is gone again: SIGTERM outside a run is the default
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+
+
+def test_rbm_fit_stops_after_a_whole_update_on_sigterm(monkeypatch):
+    import numpy as np
+
+    from chainrule.errors import Terminated
+
+    sent = []
+    real_advance = progress.EpochProgress.advance
+
+    def kill_after_an_update(self, steps=1):
+        real_advance(self, steps)
+        if not sent:
+            sent.append(1)
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(progress.EpochProgress, "advance", kill_after_an_update)
+    rbm = cr.rbm.RBM(6, 3, seed=0)
+    V = (np.random.default_rng(0).random((40, 6)) > 0.5).astype(float)
+    with pytest.raises(Terminated, match=r"^terminated at epoch 1, step 1$") as stopped:
+        cr.rbm.fit(rbm, V, epochs=5, batch_size=10)
+    assert stopped.value.exit_code == 143

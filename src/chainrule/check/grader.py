@@ -144,11 +144,14 @@ class Grader:
         close = self.within_digits(answer)
         if close is not None or match is None:
             return close
+        if self.ref.exact and name_factor(match.factor, self.ref.sizes, named_only=True) is None:
+            return None  # one number times any number is another: only named factors count
         return self.describe(match, [], {})
 
     def against_mutations(self, answer: list[np.ndarray]) -> Verdict | None:
         for cand, values in self.candidates:
-            match = compare(answer, values)
+            # one number is a multiple of any other: a numeric answer matches exactly
+            match = compare(answer, values, scaled=not self.ref.exact)
             if match is not None:
                 return self.describe(match, list(cand.codes), dict(cand.details))
         return None

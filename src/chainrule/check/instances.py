@@ -87,7 +87,10 @@ def _with_aliases(values: dict[str, Any], aliases: dict[str, str]) -> dict[str, 
     from chainrule.expr.symbols import canonical
 
     by_canonical = {canonical(k): k for k in values}
-    out = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    out = {
+        k: v if np.asarray(v).dtype == object else np.asarray(v, dtype=np.float64)
+        for k, v in values.items()
+    }
     for alias, target in aliases.items():
         key = by_canonical.get(canonical(target))
         if key is None:
@@ -99,14 +102,30 @@ def _with_aliases(values: dict[str, Any], aliases: dict[str, str]) -> dict[str, 
 def exact_instance(d: Any, net: Any, aliases: dict[str, str], symbols: dict[str, Any]) -> dict:
     """The zoo network's own weights and example, every value an exact Fraction.
 
-    Floats are converted exactly (``0.75`` is 3/4); the engine's arithmetic on the seed's
-    numbers is exact in binary, so the reference evaluates to the trace's exact value.
+    Inputs and weights are read by their shortest decimal (0.75 is 3/4, 0.1 is 1/10), as
+    :meth:`Derivation.trace` reads them; every quantity a step defines takes the trace's
+    exact value where the derivation has a trace, else the engine's float read exactly.
     """
     if net is None:
         raise ConfigError("a numeric problem needs a zoo network (its weights and example)")
     X, y = net.X, net.y
     if not d.batch:
         X, y = X[:1], y[:1]
-    values = _with_aliases(d.values(X, y), aliases)
-    exact = np.frompyfunc(lambda v: Fraction(float(v)), 1, 1)
-    return {k: np.asarray(exact(np.asarray(v)), dtype=object) for k, v in values.items()}
+    values = d.values(X, y)
+    exact = {k: _exact(v) for k, v in values.items()}
+    if hasattr(d, "trace"):
+        for row in d.trace(X, y).rows:
+            value = np.asarray(row.value)
+            if value.dtype == object:
+                exact[row.step.quantity.name] = value
+    return _with_aliases(exact, aliases)
+
+
+_to_fraction = np.frompyfunc(
+    lambda v: v if isinstance(v, Fraction) else Fraction(repr(float(v))), 1, 1
+)
+
+
+def _exact(value: Any) -> np.ndarray:
+    a = np.asarray(value)
+    return np.asarray(_to_fraction(a), dtype=object).reshape(a.shape)

@@ -148,10 +148,11 @@ def compare(
     return None
 
 
-def name_factor(factor: Any, sizes: dict[str, int]) -> str:
+def name_factor(factor: Any, sizes: dict[str, int], *, named_only: bool = False) -> str | None:
     """A readable name for a factor: ``2``, ``1/2``, ``n``, ``1/n``, ``-1``, ``2/n``...
 
-    Sizes win over plain numbers of the same value (a missing 1/m reads as ``m``).
+    Sizes win over plain numbers of the same value (a missing 1/m reads as ``m``). With
+    ``named_only``, a factor that is none of these gives None.
     """
     sign = "-" if factor < 0 else ""
     value = abs(factor)
@@ -164,6 +165,8 @@ def name_factor(factor: Any, sizes: dict[str, int]) -> str:
     for name, v in named:
         if abs(float(value) - v) <= 1e-9 * v:
             return sign + name
+    if named_only:
+        return None
     if isinstance(value, Fraction):
         return sign + str(value)
     return sign + f"{float(value):.6g}"

@@ -9,7 +9,6 @@ the exact average log-likelihood of the held-out digits before and after trainin
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 from chainrule.arguments import positive_int
 from chainrule.commands.output import add_json_flag, emit, note, seed_value
 from chainrule.commands.runs import check_run_folder, fresh_run_folder, open_run_folder
+from chainrule.errors import Interrupted
 from chainrule.plot import image_grid
 
 IMAGE_SHAPE = (8, 8)
@@ -145,10 +145,13 @@ def _fit(rbm: Any, train: np.ndarray, args: argparse.Namespace, path: Path, sett
             seed=args.seed,
             verbose=0 if args.quiet else 1,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         saved = rbm.save(path, settings=settings, interrupted=True)
-        print(f"interrupted; the RBM as it stood is saved to {saved}", file=sys.stderr)
-        raise
+        message = f"{err or 'interrupted'}; the RBM as it stood is saved to {saved}"
+        note(args, message)
+        stop = type(err)(message) if isinstance(err, Interrupted) else Interrupted(message)
+        stop.checkpoint = saved  # said, and saved: the command line adds no second line
+        raise stop from None
 
 
 def _train_files(

@@ -13,12 +13,13 @@ PCD keeps its chains from one update to the next, so they can travel far from th
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from chainrule.errors import TrainingError
+from chainrule.errors import Interrupted, Terminated, TrainingError
 from chainrule.progress import EpochProgress
 from chainrule.rbm import exact
 from chainrule.rbm._checks import non_negative, positive_int
@@ -26,6 +27,7 @@ from chainrule.rbm._math import sigmoid
 from chainrule.rbm.model import RBM
 from chainrule.train.callbacks import Callback
 from chainrule.train.history import History
+from chainrule.train.interrupt import InterruptFlag
 
 __all__ = ["RBMRun", "cd_gradient", "fit"]
 
@@ -150,7 +152,8 @@ def fit(
     callbacks = list(callbacks)
     updates = _Updates(rbm, V, settings, np.random.default_rng(seed))
     steps = -(-len(V) // settings.batch_size)
-    with EpochProgress(settings.epochs, steps, verbose=verbose, description="rbm") as progress:
+    progress = EpochProgress(settings.epochs, steps, verbose=verbose, description="rbm")
+    with progress, InterruptFlag() as flag:
         run = RBMRun(rbm, progress)
         for cb in callbacks:
             cb.on_train_begin(run)
@@ -158,7 +161,7 @@ def fit(
             for cb in callbacks:
                 cb.on_epoch_begin(run)
             progress.start_epoch(run.epoch + 1)
-            updates.epoch(progress)
+            updates.epoch(progress, flag, run.epoch + 1)
             run.epoch += 1
             _check_finite(rbm, run.epoch)
             logs = _epoch_logs(rbm, V, validation)
@@ -216,15 +219,19 @@ class _Updates:
         self.done = 0
         self.total = settings.epochs * -(-len(V) // settings.batch_size)
 
-    def epoch(self, progress: Any) -> None:
-        """One pass over the data in a new random order, one update a batch."""
+    def epoch(self, progress: Any, flag: InterruptFlag, number: int) -> None:
+        """One pass over the data in a new random order, one update a batch; Ctrl-C or
+        SIGTERM (``flag``) stops it after a whole update, so the RBM is never half-updated."""
         size, order = self.settings.batch_size, self.rng.permutation(len(self.V))
         # A diverging run overflows; the check after the epoch turns that into a
         # TrainingError that says what to do, instead of a stream of RuntimeWarnings.
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, len(self.V), size):
+            for step, start in enumerate(range(0, len(self.V), size), start=1):
                 self.update(self.V[order[start : start + size]])
                 progress.advance()
+                if flag.flag:
+                    stop = Terminated if flag.signal == signal.SIGTERM else Interrupted
+                    raise stop(f"{stop.__name__.lower()} at epoch {number}, step {step}")
 
     def update(self, batch: np.ndarray) -> None:
         """:math:`u \\leftarrow \\mu u + \\eta (g - \\lambda [\\theta = W] \\theta)`, then
