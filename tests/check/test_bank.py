@@ -83,3 +83,34 @@ def test_problem_and_grade_api() -> None:
     assert cr.check.grade(p, r"(\delta W^3 \odot [z^2 > 0])^T h^1").correct
     with pytest.raises(cr.ConfigError, match=r"Did you mean 'seed001-q1\.11'"):
         cr.check.problem("seed001-q1.111")
+
+
+def test_numeric_reference_is_the_traces_exact_value() -> None:
+    from fractions import Fraction
+
+    d = cr.derive("seed003-relu-sigmoid-2-2-1", notation="seed003")
+    trace = d.trace()
+    assert all(row.exact for row in trace.rows)
+    want = trace.entry("dW1", 1, 2)
+    assert type(want) is Fraction and want == Fraction(-1, 16)
+    p = cr.check.problem("seed003-dW1_12")
+    got = p.grader.ref_values[0].item()
+    assert type(got) is Fraction and got == want  # the trace's Fraction, no float read back
+    assert p.data["sig_digits"] == 3
+    # 3 significant digits of -0.0625: within half a unit of the third digit (5e-5)
+    assert p.grade("-0.06254").correct and p.grade("-0.06246").correct
+    assert p.grade("-0.0626").code == "wrong" and p.grade("-0.0624").code == "wrong"
+    assert p.grade("-0.06254").details == {"significant_digits": 3}
+    assert p.grade(r"-\frac{1}{16}").details == {}  # exact: no rounding needed
+
+
+def test_a_number_the_trace_cannot_give_exactly_is_refused() -> None:
+    p = cr.check.Problem.from_dict(
+        {
+            "id": "softmax-number",
+            "network": {"zoo": "seed002-two-layer-softmax"},
+            "quantity": {"kind": "number", "wrt": "W_{1}", "entry": [1, 1]},
+        }
+    )
+    with pytest.raises(cr.ConfigError, match=r"needs an exact trace, but .* are not rational"):
+        p.grader  # noqa: B018 - built on first use

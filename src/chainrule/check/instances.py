@@ -100,25 +100,31 @@ def _with_aliases(values: dict[str, Any], aliases: dict[str, str]) -> dict[str, 
 
 
 def exact_instance(d: Any, net: Any, aliases: dict[str, str], symbols: dict[str, Any]) -> dict:
-    """The zoo network's own weights and example, every value an exact Fraction.
+    """The zoo network's own weights and example, and every quantity a step defines as
+    :meth:`Derivation.trace` works it out: exact Fractions, never a float read back.
 
-    Inputs and weights are read by their shortest decimal (0.75 is 3/4, 0.1 is 1/10), as
-    :meth:`Derivation.trace` reads them; every quantity a step defines takes the trace's
-    exact value where the derivation has a trace, else the engine's float read exactly.
+    Inputs and weights are read by their shortest decimal (0.75 is 3/4, 0.1 is 1/10), as the
+    trace reads them. A trace that leaves the rationals (a softmax, a sigmoid away from 0)
+    cannot give a number exactly: the problem is refused.
     """
     if net is None:
         raise ConfigError("a numeric problem needs a zoo network (its weights and example)")
     X, y = net.X, net.y
     if not d.batch:
         X, y = X[:1], y[:1]
-    values = d.values(X, y)
-    exact = {k: _exact(v) for k, v in values.items()}
-    if hasattr(d, "trace"):
-        for row in d.trace(X, y).rows:
-            value = np.asarray(row.value)
-            if value.dtype == object:
-                exact[row.step.quantity.name] = value
-    return _with_aliases(exact, aliases)
+    rows = d.trace(X, y).rows
+    inexact = [r.step.quantity.name for r in rows if not r.exact]
+    if inexact:
+        shown = ", ".join(inexact[:3]) + (
+            f" and {len(inexact) - 3} more" if len(inexact) > 3 else ""
+        )
+        raise ConfigError(
+            f"a numeric problem needs an exact trace, but {shown} are not rational at the "
+            "network's weights (ask for a formula instead)"
+        )
+    defined = {r.step.quantity.name: np.asarray(r.value) for r in rows}
+    given = {k: _exact(v) for k, v in d.values(X, y).items() if k not in defined}
+    return _with_aliases({**given, **defined}, aliases)
 
 
 _to_fraction = np.frompyfunc(
