@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chainrule`` console script; returns the exit code (argparse's
-    ``--help``, ``--version`` and usage errors end in its SystemExit, code 0 or 2)."""
+    ``--help`` and ``--version`` end in its SystemExit with 0, a usage error with a
+    :class:`~chainrule.errors.ConfigError`'s code)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _Parser.json_errors = "--json" in argv
     previous = _install_sigterm()
@@ -143,7 +144,8 @@ def _main(argv: list[str]) -> int:
 
 
 def _interrupted(args: argparse.Namespace, command: str, err: KeyboardInterrupt) -> int:
-    """Ctrl-C (130) or SIGTERM (143): one line on stderr (training has already said where it
+    """Ctrl-C or SIGTERM (the codes of :class:`~chainrule.errors.Interrupted` and
+    :class:`~chainrule.errors.Terminated`): one line on stderr (training has already said where it
     stopped and what it saved, unless ``--quiet``), the JSON error object under ``--json``."""
     code = getattr(err, "exit_code", Interrupted.exit_code)
     terminated = code == Terminated.exit_code

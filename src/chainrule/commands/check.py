@@ -31,7 +31,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         description=(
             "Grade an answer (LaTeX or NumPy style) to a built-in problem or a problem file: "
             "correct, or what is wrong (transposed, scaled, missing_mask, ...) with a hint. "
-            "Exit 0 when every answer is correct, 3 when one is not."
+            f"Exit 0 when every answer is correct, {CheckFailedError.exit_code} when one is not."
         ),
     )
     parser.add_argument("problem", nargs="?", help="a built-in problem id or a .toml file")

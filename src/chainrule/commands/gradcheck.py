@@ -1,7 +1,8 @@
 """``chainrule gradcheck``: check every zoo network's gradients numerically.
 
-Exit code 0 when every check passes, 3 when one fails or tests nothing (a gradient exactly
-0 on the example batch; ``--allow-inconclusive`` lets that pass).
+Exit code 0 when every check passes, a :class:`~chainrule.errors.CheckFailedError`'s when
+one fails or tests nothing (a gradient exactly 0 on the example batch;
+``--allow-inconclusive`` lets that pass).
 """
 
 from __future__ import annotations
