@@ -175,3 +175,26 @@ def test_resume_with_lying_saved_settings_exits_4(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", "--resume", str(path), "--epochs", "2", "-q"]) == 4
     assert "saved settings: key 'batch_size' must be int" in capsys.readouterr().err
+
+
+def test_out_folders_that_cannot_be_written_are_refused_before_training(
+    tmp_path, monkeypatch, capsys
+):
+    import tempfile
+
+    (tmp_path / "file").write_text("x")
+    base = ["train", "--layers", "8-relu-10", "--epochs", "1", "-q", "--out"]
+    assert main([*base, str(tmp_path / "file")]) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+    assert main([*base, str(tmp_path / "file" / "below")]) == 2
+    assert "lies below the file" in capsys.readouterr().err
+
+    def read_only(*args, **kwargs):  # what a read-only mount answers, whatever the mode bits
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    out = tmp_path / "ro"
+    out.mkdir()
+    assert main([*base, str(out)]) == 2
+    assert "cannot write there: Read-only file system" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # refused before any training or saving

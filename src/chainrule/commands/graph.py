@@ -7,7 +7,9 @@ forward and backward pass, prints both tables and writes the picture.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import textwrap
 from typing import Any
 
 from chainrule.commands.output import add_command, add_json_flag, emit
@@ -59,7 +61,7 @@ def _plain(value: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.scalar import build, save_svg, table, to_dot
+    from chainrule.scalar import build, save_svg, to_dot
     from chainrule.scalar.labels import label_nodes
     from chainrule.scalar.value import topological_order
 
@@ -77,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
     order = topological_order(out)
     labels = label_nodes(out, order)
+    unused = _unused(at, leaves, set(order))
+    for name in unused:
+        print(
+            f"chainrule graph: warning: --at gives {name}, which the formula does not use",
+            file=sys.stderr,
+        )
     payload = {
         "ok": True,
         "formula": args.formula,
@@ -86,17 +94,44 @@ def run(args: argparse.Namespace) -> int:
         "nodes": node_records(order, labels),
         "svg": args.svg,
         "dot": args.dot,
+        "warnings": [f"--at gives {name}, which the formula does not use" for name in unused],
     }
-
-    def render() -> None:
-        sys.stdout.write(table(out, args.format))
-        grads = ", ".join(
-            f"∂{labels[out]}/∂{name} = {leaf.grad:.6g}" for name, leaf in leaves.items()
-        )
-        print(f"\n{labels[out]} = {out.data:.6g}; {grads}")
-        for path in (args.svg, args.dot):
-            if path:
-                print(f"wrote {path}")
-
-    emit(args, payload, render)
+    emit(args, payload, lambda: _render(args, out, leaves, labels[out]))
     return 0
+
+
+def _unused(at: dict[str, Any], leaves: dict[str, Any], graph: set[Any]) -> list[str]:
+    """The --at names none of whose leaves (``w`` has ``w0, w1, ...``) is in the graph."""
+    used = {id(leaf) for leaf in graph}
+    by_name: dict[str, bool] = {name: False for name in at}
+    names = list(at)
+    for leaf_name, leaf in leaves.items():
+        owner = next((n for n in names if leaf_name == n or leaf_name.startswith(n)), None)
+        owner = leaf_name if leaf_name in by_name else owner
+        if owner is not None and id(leaf) in used:
+            by_name[owner] = True
+    return [name for name, seen in by_name.items() if not seen]
+
+
+def _render(args: argparse.Namespace, out: Any, leaves: dict[str, Any], name: str) -> None:
+    """The tables (fitted to the terminal's width), the value and the gradients."""
+    from rich.console import Console
+
+    from chainrule.scalar import table
+    from chainrule.scalar.table import WIDE, print_tables
+
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=WIDE)  # a file or pipe: the full words
+    if args.format == "text":
+        print_tables(out, console)
+    else:
+        sys.stdout.write(table(out, args.format))
+    grads = ", ".join(f"∂{name}/∂{leaf} = {node.grad:.6g}" for leaf, node in leaves.items())
+    print(f"\n{name} = {out.data:.6g}")
+    print(
+        textwrap.fill(f"gradients: {grads}", width=max(40, console.width), subsequent_indent="  ")
+    )
+    for path in (args.svg, args.dot):
+        if path:
+            print(f"wrote {path}")

@@ -19,6 +19,7 @@ from chainrule.expr.grammar import (
     error_at,
     parse_tree,
 )
+from chainrule.expr.literals import latex_digits
 from chainrule.expr.shapes import format_shape, same_dim
 from chainrule.expr.symbols import SymbolTable
 
@@ -119,9 +120,12 @@ class Builder:
         if self.nodes > MAX_NODES:
             raise self.error(f"the formula has more than {MAX_NODES} parts", t)
         try:
-            return cls(*args)
+            node = cls(*args)
         except ExpressionError as exc:
             raise self.error(f"{exc.message} in `{self.slice(t).strip()}`", t) from None
+        # Where the node was written, for errors found later (evaluation); not compared.
+        object.__setattr__(node, "_source", (self.text, self.start(t), self.end(t)))
+        return node
 
     def value(self, x: Any, t: Any) -> T.Expr:
         if isinstance(x, T.Expr):
@@ -145,7 +149,21 @@ class Builder:
         _, _, exponent = text.lower().partition("e")
         if exponent and abs(int(exponent)) > MAX_EXPONENT:
             raise self.error(f"the exponent {exponent} is beyond ±{MAX_EXPONENT}", t)
-        return self.make(T.Constant, t, Fraction(text))
+        value = Fraction(text)
+        written = latex_digits(value)
+        if written > MAX_NUMBER_DIGITS:  # to_latex writes it out in full
+            raise self.error(
+                f"the number {text} has {written} digits written out; at most "
+                f"{MAX_NUMBER_DIGITS} are allowed",
+                t,
+            )
+        return self.make(T.Constant, t, value)
+
+    def symbol(self, found: tuple[str, Any]) -> T.Symbol:
+        """The Symbol of a table entry, remembering the table (for :func:`to_latex`)."""
+        node = T.Symbol(found[0], found[1])
+        object.__setattr__(node, "_table", self.table)
+        return node
 
     def check_exponent(self, exponent: T.Expr, t: Any) -> None:
         inner = exponent.operand if isinstance(exponent, T.Neg) else exponent
@@ -176,7 +194,7 @@ class Builder:
     def fit(self, unsized: Unsized, other: T.Expr, t: Any) -> T.Expr:
         shape = other.shape
         if unsized.kind == "ones":
-            return T.Ones(shape)
+            return T.Ones(shape) if shape else T.Constant(1)  # ones the size of a scalar: 1
         if len(shape) == 2 and same_dim(shape[0], shape[1]):
             return T.IdentityMatrix(shape[0])
         raise self.error(

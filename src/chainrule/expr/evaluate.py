@@ -2,7 +2,12 @@
 
 Exact arithmetic keeps a worked example's numbers as the notes write them: the seed's
 ``-\\frac{1}{8} \\cdot 0.5`` evaluates to ``Fraction(-1, 16)``, not ``-0.0625``. A value
-that is not rational (``exp(1)``, ``sqrt(2)``) turns the whole result into floats.
+that is not rational (``exp(1)``, ``sqrt(2)``) turns what is computed from it into floats
+(:mod:`chainrule.expr.exact`).
+
+Every step is sized and charged before it runs (:mod:`chainrule.expr.budget`), every value
+is checked to be finite, and every error names the sub-formula it arose in, with its line
+and column when the tree came from :func:`chainrule.expr.parse`.
 """
 
 from __future__ import annotations
@@ -10,23 +15,30 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from numbers import Integral, Rational
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
+from chainrule.expr.budget import (
+    COST_EXACT,
+    COST_FLOAT,
+    COST_NODE,
+    MAX_EXACT_BITS,
+    Budget,
+    entries,
+)
+from chainrule.expr.exact import is_exact, is_rational, settle, to_fractions
 from chainrule.expr.functions import FUNCTIONS, apply_function
+from chainrule.expr.grammar import error_at
 from chainrule.expr.relations import RELATIONS
 from chainrule.expr.shapes import Shape, format_shape
 from chainrule.expr.tree import provide
-from chainrule.expr.visit import Rules
+from chainrule.expr.visit import Rules, visits
 
 __all__ = ["evaluate"]
-
-MAX_SUM_TERMS = 100_000  # iterations of all index sums in one evaluation
-MAX_EXACT_BITS = 20_000  # size of one exact numerator or denominator
 
 
 def evaluate(expr: T.Expr, values: Mapping[str, Any]) -> np.ndarray:
@@ -52,8 +64,10 @@ def evaluate(expr: T.Expr, values: Mapping[str, Any]) -> np.ndarray:
     Raises
     ------
     ExpressionError
-        A missing value, a value of the wrong shape, an index out of range, a division
-        by zero in exact arithmetic, or an abstract function that has no values.
+        A missing value, a value of the wrong shape or not finite, an index out of range,
+        a division by zero, a value that overflows float64, an abstract function that has
+        no values, or work beyond :mod:`chainrule.expr.budget`'s limits. The message names
+        the sub-formula (and its line and column when the tree came from ``parse``).
     """
     if not isinstance(expr, T.Expr):
         _RULES.handler(expr)  # the error for what is not a tree
@@ -65,29 +79,11 @@ def evaluate(expr: T.Expr, values: Mapping[str, Any]) -> np.ndarray:
 _RULES = Rules("evaluate")
 
 
-def _is_rational(value: Any) -> bool:
-    if isinstance(value, bool | Integral | Rational) and not isinstance(value, float):
-        return True
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biu":
-            return True
-        if value.dtype == object:
-            return all(_is_rational(v) for v in value.flat)
-        return False
-    if isinstance(value, list | tuple):
-        return all(_is_rational(v) for v in value)
-    return False
-
-
-_to_fraction = np.frompyfunc(
-    lambda v: Fraction(int(v)) if isinstance(v, bool) else Fraction(v), 1, 1
-)
-
-
 class _Evaluator:
     def __init__(self, expr: T.Expr, values: Mapping[str, Any]) -> None:
         self.expr = expr
         self.values = values
+        self.budget = Budget("evaluating the formula")
         self.symbols = {n.name: n for n in expr.walk() if isinstance(n, T.Symbol)}
         missing = sorted(set(self.symbols) - set(values))
         if missing:
@@ -95,35 +91,24 @@ class _Evaluator:
                 f"no value for {', '.join(missing)}; values were given for "
                 f"{', '.join(sorted(map(str, values))) or 'nothing'}"
             )
-        used = [values[name] for name in self.symbols]
-        self.exact = all(_is_rational(np.asarray(v) if not isinstance(v, Rational) else v)
-                         for v in used)  # fmt: skip
+        self.exact = all(is_rational(values[name]) for name in self.symbols)
+        self.cost = COST_EXACT if self.exact else COST_FLOAT
         self.dims: dict[str, int] = {}
         self.arrays = {name: self.bind(name, values[name]) for name in self.symbols}
         self.indices: dict[str, int] = {}
-        self.terms = 0
 
     def run(self) -> np.ndarray:
         with np.errstate(all="ignore"):
-            result = np.asarray(self.value_of(self.expr))
-        if isinstance(self.expr, T.Equation):
-            return result
-        if result.dtype == object:
-            flat = list(result.flat)
-            if any(isinstance(v, float) for v in flat):
-                return result.astype(float)
-            return np.asarray(_to_fraction(result), dtype=object).reshape(result.shape)
-        return result
+            return self.value_of(self.expr)
 
     # ------------------------------------------------------------ inputs and sizes
 
     def bind(self, name: str, raw: Any) -> np.ndarray:
-        try:
-            array = np.asarray(raw, dtype=object if self.exact else float)
-        except (TypeError, ValueError) as exc:
-            raise ExpressionError(f"the value for {name} is not numeric: {exc}") from None
-        if self.exact:
-            array = np.asarray(_to_fraction(array), dtype=object).reshape(array.shape)
+        array = _numeric(name, raw, self.exact)
+        self.budget.charge(array.size * self.cost, f"the value for {name}")
+        if not is_exact(array) and not np.isfinite(array).all():
+            raise ExpressionError(f"the value for {name} holds NaN or an infinity")
+        array = settle(array)
         shape = self.symbols[name].shape
         if array.ndim != len(shape):
             raise ExpressionError(
@@ -149,19 +134,38 @@ class _Evaluator:
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return tuple(self.size(d) for d in shape)
 
-    def number(self, value: Fraction | int) -> Any:
-        return np.asarray(Fraction(value), dtype=object) if self.exact else np.float64(value)
+    def number(self, value: Fraction | int) -> np.ndarray:
+        if self.exact:
+            return to_fractions(Fraction(value))
+        return np.asarray(float(value))
+
+    def filled(self, ints: np.ndarray) -> np.ndarray:
+        return to_fractions(ints) if self.exact else ints.astype(float)
 
     def integer(self, node: T.Expr, what: str) -> int:
-        value = np.asarray(self.value_of(node)).reshape(()).item()
-        if float(value) != int(float(value)):
+        value = self.value_of(node).reshape(()).item()
+        whole = value.denominator == 1 if isinstance(value, Fraction) else value.is_integer()
+        if not whole:
             raise ExpressionError(f"{what} must be a whole number, got {value}")
-        return int(float(value))
+        return int(value)
 
     # ------------------------------------------------------------ nodes
 
-    def value_of(self, e: T.Expr) -> Any:
-        return _RULES.handler(e)(self, e)
+    def value_of(self, e: T.Expr) -> np.ndarray:
+        """The value of one node: sized and charged first, settled and checked after."""
+        handler = _RULES.handler(e)
+        if handler is _Evaluator._symbol:  # bound and checked once, in bind
+            self.budget.charge(COST_NODE, "looking up a symbol")
+            return self.arrays[e.name]  # type: ignore[attr-defined]
+        try:
+            size = entries(self.shape(e.shape), lambda: f"the value of `{_short(e)}`")
+            self.budget.charge(COST_NODE + size * self.cost, "this step")
+            result = handler(self, e)
+            return result if isinstance(e, T.Equation) else settle(result)
+        except ExpressionError as exc:
+            raise _located(exc, e) from None
+        except (ArithmeticError, ValueError, TypeError) as exc:  # NumPy or Fraction refusing
+            raise _located(ExpressionError(f"cannot compute this: {exc}"), e) from None
 
     @_RULES(T.Symbol)
     def _symbol(self, e: T.Symbol) -> Any:
@@ -177,7 +181,12 @@ class _Evaluator:
 
     @_RULES(T.IndexVar)
     def _index_var(self, e: T.IndexVar) -> Any:
-        return self.number(self.index_value(e.name))
+        if e.name in self.indices:
+            return self.number(self.indices[e.name])
+        value = self.values.get(e.name)
+        if isinstance(value, Integral) and not isinstance(value, bool):
+            return self.number(int(value))
+        raise ExpressionError(f"the index {e.name} has no value; give {e.name}=<int> in values")
 
     @_RULES(T.IdentityMatrix)
     def _identity(self, e: T.IdentityMatrix) -> Any:
@@ -213,100 +222,78 @@ class _Evaluator:
 
     @_RULES(T.MatMul)
     def _matmul(self, e: T.MatMul) -> Any:
-        return np.matmul(self.value_of(e.left), self.value_of(e.right))
+        left, right = self.value_of(e.left), self.value_of(e.right)
+        inner = left.shape[-1]
+        self.budget.charge(inner * math.prod(self.shape(e.shape)) * self.cost, "a matrix product")
+        return np.matmul(left, right)
 
     @_RULES(T.Div)
     def _div(self, e: T.Div) -> Any:
-        return self.divide(self.value_of(e.numerator), self.value_of(e.denominator))
+        num, den = self.value_of(e.numerator), self.value_of(e.denominator)
+        if is_exact(den) and any(d == 0 for d in den.flat):
+            raise ExpressionError("division by zero in exact arithmetic")
+        return num / den
 
     @_RULES(T.Power)
     def _power(self, e: T.Power) -> Any:
-        return self.power(self.value_of(e.base), self.value_of(e.exponent))
+        base, exponent = self.value_of(e.base), self.value_of(e.exponent).reshape(()).item()
+        if not (is_exact(base) and isinstance(exponent, Fraction) and exponent.denominator == 1):
+            return np.power(base.astype(float), float(exponent))
+        n = int(exponent)
+        if n < 0 and any(b == 0 for b in base.flat):
+            raise ExpressionError("zero to a negative power in exact arithmetic")
+        bits = max((max(b.numerator.bit_length(), b.denominator.bit_length()) for b in base.flat),
+                   default=0)  # fmt: skip
+        self.budget.charge(bits * abs(n) * base.size, "an exact power")
+        if bits * abs(n) > MAX_EXACT_BITS:
+            return np.power(base.astype(float), float(n))
+        return np.frompyfunc(lambda b: b**n, 1, 1)(base)
 
     @_RULES(T.Transpose)
     def _transpose(self, e: T.Transpose) -> Any:
-        return np.asarray(self.value_of(e.operand)).T
+        return self.value_of(e.operand).T
 
     @_RULES(T.Sum)
     def _sum(self, e: T.Sum) -> Any:
-        return np.sum(np.asarray(self.value_of(e.operand)), axis=e.axis)
+        return np.sum(self.value_of(e.operand), axis=e.axis)
 
     @_RULES(T.Norm)
     def _norm(self, e: T.Norm) -> Any:
-        return self.norm(np.asarray(self.value_of(e.operand)))
+        array = self.value_of(e.operand)
+        if not is_exact(array):
+            return np.sqrt(np.sum(array * array))
+        total = sum((v * v for v in array.flat), Fraction(0))
+        root = math.isqrt(total.numerator), math.isqrt(total.denominator)
+        if root[0] ** 2 == total.numerator and root[1] ** 2 == total.denominator:
+            return to_fractions(Fraction(*root))
+        return np.sqrt(np.asarray(settle(np.asarray(total, dtype=object)), dtype=float))
 
     @_RULES(T.MatrixLiteral)
     def _matrix(self, e: T.MatrixLiteral) -> Any:
-        rows = [[np.asarray(self.value_of(x)).item() for x in row] for row in e.rows]
-        return np.array(rows, dtype=object if self.exact else float)
-
-    def filled(self, ints: np.ndarray) -> Any:
-        if self.exact:
-            return np.asarray(_to_fraction(ints), dtype=object).reshape(ints.shape)
-        return ints.astype(float)
-
-    def index_value(self, name: str) -> int:
-        if name in self.indices:
-            return self.indices[name]
-        value = self.values.get(name)
-        if isinstance(value, Integral) and not isinstance(value, bool):
-            return int(value)
-        raise ExpressionError(f"the index {name} has no value; give {name}=<int> in values")
-
-    def divide(self, num: Any, den: Any) -> Any:
-        if self.exact:
-            if any(d == 0 for d in np.asarray(den).flat):
-                raise ExpressionError("division by zero in exact arithmetic")
-            return np.asarray(num) / np.asarray(den)
-        return num / den
-
-    def power(self, base: Any, exponent: Any) -> Any:
-        exp_value = np.asarray(exponent).reshape(()).item()
-        if not self.exact:
-            return np.power(np.asarray(base, dtype=float), float(exp_value))
-        if exp_value.denominator != 1:
-            return np.power(np.asarray(base).astype(float), float(exp_value))
-        n = int(exp_value)
-        base = np.asarray(base)
-        if n < 0 and any(b == 0 for b in base.flat):
-            raise ExpressionError("zero to a negative power in exact arithmetic")
-        bits = max((abs(b.numerator).bit_length() + b.denominator.bit_length() for b in
-                    base.flat), default=0)  # fmt: skip
-        if bits * abs(n) > MAX_EXACT_BITS:
-            raise ExpressionError(f"an exact power is too large ({bits * abs(n)} bits)")
-        return np.asarray(np.frompyfunc(lambda b: b**n, 1, 1)(base), dtype=object)
+        rows = [[self.value_of(x).reshape(()).item() for x in row] for row in e.rows]
+        return np.array(rows, dtype=object)
 
     @_RULES(T.Apply)
-    def apply(self, e: T.Apply) -> Any:
+    def _apply(self, e: T.Apply) -> Any:
         if e.function not in FUNCTIONS:
             raise ExpressionError(f"the function {e.function} is abstract and has no values")
-        args = [np.asarray(self.value_of(a)) for a in e.args]
-        result = apply_function(e.function, e.order, args, self.exact)
-        return np.asarray(result, dtype=object if self.exact and e.function != "softmax" else None)
+        args = [self.value_of(a) for a in e.args]
+        exact = all(is_exact(a) for a in args)
+        if not exact:
+            args = [a.astype(float) for a in args]
+        return apply_function(e.function, e.order, args, exact)
 
     @_RULES(T.Indicator)
-    def compare(self, e: T.Indicator) -> Any:
-        left, right = np.asarray(self.value_of(e.left)), np.asarray(self.value_of(e.right))
-        test = RELATIONS[e.relation].test
-        if self.exact:
-            result = np.frompyfunc(test, 2, 1)(left, right)
-            return self.filled(np.asarray(result, dtype=int))
-        return np.asarray(test(left, right), dtype=float)
-
-    def norm(self, array: np.ndarray) -> Any:
-        if self.exact:
-            total = sum((v * v for v in array.flat), Fraction(0))
-            if not isinstance(total, Fraction):
-                return np.float64(math.sqrt(total))
-            root = math.isqrt(total.numerator), math.isqrt(total.denominator)
-            if root[0] ** 2 == total.numerator and root[1] ** 2 == total.denominator:
-                return np.asarray(Fraction(*root), dtype=object)
-            return np.float64(math.sqrt(total))
-        return np.sqrt(np.sum(array * array))
+    def _indicator(self, e: T.Indicator) -> Any:
+        left, right = self.value_of(e.left), self.value_of(e.right)
+        if is_exact(left) != is_exact(right):
+            left, right = left.astype(float), right.astype(float)
+        holds = np.asarray(RELATIONS[e.relation].test(left, right), dtype=bool)
+        return self.filled(holds.astype(int))
 
     @_RULES(T.Index)
-    def index(self, e: T.Index) -> Any:
-        array = np.asarray(self.value_of(e.operand))
+    def _index(self, e: T.Index) -> Any:
+        array = self.value_of(e.operand)
         key: list[Any] = []
         for axis, item in enumerate(e.indices):
             if isinstance(item, T.Slice):
@@ -316,23 +303,23 @@ class _Evaluator:
             if not 1 <= k <= array.shape[axis]:
                 raise ExpressionError(
                     f"index {k} is outside 1..{array.shape[axis]} on axis {axis} of "
-                    f"{T.Expr.__str__(e.operand)}"
+                    f"{_short(e.operand)}"
                 )
             key.append(k - 1)
         return array[tuple(key)]
 
     @_RULES(T.IndexSum)
-    def index_sum(self, e: T.IndexSum) -> Any:
+    def _index_sum(self, e: T.IndexSum) -> Any:
         lower, upper = self.integer(e.lower, "a sum limit"), self.integer(e.upper, "a sum limit")
-        self.terms += max(0, upper - lower + 1)
-        if self.terms > MAX_SUM_TERMS:
-            raise ExpressionError(f"the sums run over more than {MAX_SUM_TERMS} terms")
+        terms = max(0, upper - lower + 1)
+        body = visits(e.body) * COST_NODE
+        self.budget.require(terms * body, f"the sum over {e.index} ({terms:,} terms)")
         saved = self.indices.get(e.index)
         total: Any = self.filled(np.zeros(self.shape(e.body.shape), dtype=int))
         try:
             for k in range(lower, upper + 1):
                 self.indices[e.index] = k
-                total = total + self.value_of(e.body)
+                total = settle(total + self.value_of(e.body))
         finally:
             if saved is None:
                 self.indices.pop(e.index, None)
@@ -341,15 +328,51 @@ class _Evaluator:
         return total
 
     @_RULES(T.Equation)
-    def equation(self, e: T.Equation) -> Any:
-        sides = [np.asarray(self.value_of(s)) for s in e.sides]
+    def _equation(self, e: T.Equation) -> Any:
+        sides = [self.value_of(s) for s in e.sides]
         first = sides[0]
-        if self.exact and all(s.dtype == object for s in sides):
+        if all(is_exact(s) for s in sides):
             same = all(bool(np.all(s == first)) for s in sides[1:])
         else:
             same = all(np.allclose(s.astype(float), first.astype(float), rtol=1e-9, atol=0)
                        for s in sides[1:])  # fmt: skip
         return np.asarray(same)
+
+
+def _numeric(name: str, raw: Any, exact: bool) -> np.ndarray:
+    """The caller's value as an array: Fractions when ``exact``, else float64."""
+    hint = "expected a number or a (nested, rectangular) list or array of numbers"
+    try:
+        array = np.asarray(raw, dtype=object if exact else float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ExpressionError(f"the value for {name} is not numeric ({exc}); {hint}") from None
+    if exact:
+        try:
+            array = to_fractions(array)
+        except TypeError:
+            raise ExpressionError(
+                f"the value for {name} is ragged or not numeric; {hint}"
+            ) from None
+    return array
+
+
+def _short(e: T.Expr) -> str:
+    text = str(e)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _located(exc: ExpressionError, e: T.Expr) -> ExpressionError:
+    """The error, naming the node it arose in (once: the innermost node names it)."""
+    if getattr(exc, "located", False):
+        return exc
+    source = getattr(e, "_source", None)
+    if source is not None:
+        text, start, end = source
+        error = error_at(f"{exc.message} in `{text[start:end].strip()}`", text, start)
+    else:
+        error = ExpressionError(f"{exc.message} in `{_short(e)}`")
+    error.located = True  # type: ignore[attr-defined]
+    return error
 
 
 provide("evaluate", evaluate)

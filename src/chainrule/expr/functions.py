@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.expr.exact import to_float
+
 __all__ = ["FUNCTIONS", "FunctionSpec", "apply_function"]
 
 
@@ -94,7 +96,7 @@ def _exact_sqrt(q: Fraction) -> Fraction | float:
         num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
         if num * num == q.numerator and den * den == q.denominator:
             return Fraction(num, den)
-    return math.sqrt(q) if q >= 0 else math.nan
+    return math.sqrt(to_float(q)) if q >= 0 else math.nan
 
 
 def _exact_scalar(name: str, order: int, q: Fraction) -> Fraction | float:
@@ -114,7 +116,7 @@ def _exact_scalar(name: str, order: int, q: Fraction) -> Fraction | float:
         return Fraction(0)
     if name == "sqrt" and order == 0:
         return _exact_sqrt(q)
-    return float(_float_unary(name, order, np.float64(q)))
+    return float(_float_unary(name, order, np.float64(to_float(q))))
 
 
 def apply_function(name: str, order: int, args: list[Any], exact: bool) -> Any:
@@ -139,4 +141,6 @@ def apply_function(name: str, order: int, args: list[Any], exact: bool) -> Any:
     (x,) = args
     if exact and name != "softmax":
         return np.frompyfunc(lambda q: _exact_scalar(name, order, q), 1, 1)(x)
+    if exact:
+        x = np.asarray(np.frompyfunc(to_float, 1, 1)(x), dtype=float)
     return _float_unary(name, order, np.asarray(x, dtype=float))

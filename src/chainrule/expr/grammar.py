@@ -21,6 +21,7 @@ __all__ = [
     "MAX_MATRIX_ENTRIES",
     "MAX_NODES",
     "MAX_NUMBER_DIGITS",
+    "PRINTABLE_DEPTH",
     "check_text",
     "line_column",
     "parse_tree",
@@ -28,12 +29,16 @@ __all__ = [
 
 MAX_LENGTH = 2000  # characters of one formula (the seeds' longest has 647)
 MAX_DEPTH = 100  # nesting of the parse tree (brackets, operators, scripts)
+# to_latex nests at most two parse levels per tree level (`\exp(...)`, `(...)^{2}`), so a
+# tree up to this deep always prints as text that reads back; a deeper one is checked.
+PRINTABLE_DEPTH = (MAX_DEPTH - 2) // 2
 MAX_NODES = 2500  # nodes of the parse tree and of the expression tree (seeds: at most 351)
 MAX_EXPONENT = 100  # largest |n| in a literal power x^n
 MAX_MATRIX_ENTRIES = 400  # entries of one matrix literal (at most 20 x 20, say)
-MAX_NUMBER_DIGITS = 30  # digits of one number literal
+MAX_NUMBER_DIGITS = 30  # digits of one number, also written out in full (1e-5 is 0.00001)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NORM_BAR = re.compile(r"(\\left\s*|\\right\s*)?(\\\||\\[lr]?Vert(?![A-Za-z]))")
 
 _NAMES = {
@@ -88,8 +93,17 @@ def check_text(text: object) -> str:
     bad = _CONTROL.search(text)
     if bad:
         raise error_at(f"unexpected control character {bad.group()!r}", text, bad.start())
+    lone = _SURROGATE.search(text)
+    if lone:  # bytes that were not UTF-8, smuggled in by the file system's decoding
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ExpressionError(
+            f"the formula holds a byte that is not UTF-8 text at column {lone.start() + 1}",
+            text=shown,
+            line=1,
+            column=lone.start() + 1,
+        )
     if not text.strip():
-        raise ExpressionError("the formula is empty")
+        raise error_at("the formula is empty", text, len(text))
     return text
 
 

@@ -187,7 +187,7 @@ class _Latex:
         name = canonical(self.b.slice(t))
         found = self.table.lookup(name)
         if found is not None:
-            return T.Symbol(found[0], found[1])
+            return self.b.symbol(found)
         kids = t.children
         num_end = next(i for i, c in enumerate(kids) if _is(c, "RBRACE"))
         of = canonical(self.text[self.b.end(kids[2]) : self.b.start(kids[num_end])])
@@ -404,7 +404,7 @@ class _Latex:
             found = lookup(compose(base, s_name, p_name or None))
             if found is None:
                 continue
-            value: T.Expr = T.Symbol(found[0], found[1])
+            value: T.Expr = self.b.symbol(found)
             if sub_index and sub is not None:
                 if value.shape == ():
                     continue

@@ -59,7 +59,7 @@ class _Numpy:
         ident = str(t.children[0])
         found = self.b.table.identifier(ident)
         if found is not None:
-            return T.Symbol(found[0], found[1])
+            return self.b.symbol(found)
         if ident in self.b.table.dims:
             return T.Size(ident)
         if ident in _MODULES or ident in _UNARY or ident in _BINARY or ident == "sum":

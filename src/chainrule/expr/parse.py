@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 from chainrule.errors import ExpressionError
 from chainrule.expr.build_common import Builder
-from chainrule.expr.grammar import check_text
+from chainrule.expr.grammar import PRINTABLE_DEPTH, check_text, error_at
 from chainrule.expr.symbols import SymbolTable
-from chainrule.expr.tree import Expr
+from chainrule.expr.tree import Expr, operation
 
-__all__ = ["parse"]
+__all__ = ["build", "parse"]
 
 _LATEX_HINT = re.compile(r"[\\{}^]")
 _SYNTAXES = ("auto", "latex", "numpy")
@@ -67,20 +67,44 @@ def parse(
     if syntax not in _SYNTAXES:
         raise ExpressionError(f"syntax must be one of {_SYNTAXES}, got {syntax!r}")
     table = SymbolTable(symbols, functions)
+    tree = _read(text, table, syntax)
+    if tree.depth > PRINTABLE_DEPTH:
+        _check_printable(tree, text, table)
+    return tree
+
+
+def _read(text: str, table: SymbolTable, syntax: str) -> Expr:
     if syntax == "latex" or (syntax == "auto" and _LATEX_HINT.search(text)):
-        return _build(text, table, "latex")
+        return build(text, table, "latex")
     if syntax == "numpy":
-        return _build(text, table, "numpy")
+        return build(text, table, "numpy")
     try:
-        return _build(text, table, "numpy")
+        return build(text, table, "numpy")
     except ExpressionError as numpy_error:
         try:
-            return _build(text, table, "latex")
+            return build(text, table, "latex")
         except ExpressionError as latex_error:
             raise _preferred(numpy_error, latex_error) from None
 
 
-def _build(text: str, table: SymbolTable, syntax: str) -> Expr:
+def _check_printable(tree: Expr, text: str, table: SymbolTable) -> None:
+    """Refuse a tree so deep that its LaTeX (:func:`to_latex`) would not read back."""
+    try:
+        printed = operation("to_latex")(tree)
+        same = build(printed, table, "latex") == tree
+    except ExpressionError:
+        same = False
+    if not same:
+        raise error_at(
+            f"the formula nests too deeply to be written back as LaTeX (its tree has "
+            f"{tree.depth} levels; up to {PRINTABLE_DEPTH} always can be)",
+            text,
+            0,
+        )
+
+
+def build(text: str, table: SymbolTable, syntax: str) -> Expr:
+    """Parse ``text`` (already checked) in one ``syntax`` with an existing symbol table."""
     builder = Builder(text, table)
     if syntax == "latex":
         from chainrule.expr.latex_build import build_latex

@@ -9,11 +9,13 @@ exception is a constant that is not a terminating decimal (1/3), printed as
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
+from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
+from chainrule.expr.literals import constant_latex
+from chainrule.expr.parse import build
 from chainrule.expr.relations import RELATIONS
-from chainrule.expr.symbols import compose, split_key
+from chainrule.expr.symbols import SymbolTable, compose, split_key
 from chainrule.expr.tree import provide
 from chainrule.expr.visit import Rules
 
@@ -38,24 +40,14 @@ def to_latex(expr: T.Expr) -> str:
     -------
     str
         Text that :func:`chainrule.expr.parse` reads back to an equal tree (given the
-        same symbol table).
+        same symbol table). A tree from ``parse`` remembers its table, and where that
+        table could read a script another way (``h^{2}`` when ``h^2`` is a symbol too),
+        the text says which is meant (``{h}^{2}``).
     """
-    return _Latex().render(expr, 0)
-
-
-def constant_latex(value: Fraction) -> str:
-    if value.denominator == 1:
-        return str(value.numerator)
-    den, twos, fives = value.denominator, 0, 0
-    while den % 2 == 0:
-        den, twos = den // 2, twos + 1
-    while den % 5 == 0:
-        den, fives = den // 5, fives + 1
-    if den != 1:
-        return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
-    places = max(twos, fives)
-    digits = str(value.numerator * 10**places // value.denominator).rjust(places + 1, "0")
-    return f"{digits[:-places]}.{digits[-places:]}"
+    if not isinstance(expr, T.Expr):
+        _LATEX.handler(expr)  # the error for what is not a tree
+    table = next((n._table for n in expr.walk() if hasattr(n, "_table")), None)
+    return _Latex(table).render(expr, 0)
 
 
 def _symbol_parts(name: str) -> tuple[str, str | None, str | None] | None:
@@ -69,6 +61,16 @@ _LATEX = Rules("to_latex")
 
 
 class _Latex:
+    def __init__(self, table: SymbolTable | None) -> None:
+        self.table = table
+        # Names of the table by their base (``h`` for h, h^2, h_1): a script written into a
+        # symbol's name can only be misread when another name shares the symbol's base.
+        self.bases: dict[str, int] = {}
+        for name in table.entries if table is not None else ():
+            parts = split_key(name)
+            base = compose(parts[0], None, None) if parts is not None else name
+            self.bases[base] = self.bases.get(base, 0) + 1
+
     def render(self, e: T.Expr, context: int) -> str:
         text, level = self.node(e)
         return f"({text})" if level < context else text
@@ -135,16 +137,19 @@ class _Latex:
 
     @_LATEX(T.Transpose)
     def _transpose(self, e: T.Transpose) -> tuple[str, int]:
-        return self.scripted(e.operand, None, None, transpose=True), _POSTFIX
+        return self.scripted(e, e.operand, None, None, transpose=True), _POSTFIX
 
     @_LATEX(T.Power)
     def _power(self, e: T.Power) -> tuple[str, int]:
-        return self.scripted(e.base, None, self.render(e.exponent, 0)), _POSTFIX
+        return self.scripted(e, e.base, None, self.render(e.exponent, 0)), _POSTFIX
 
     @_LATEX(T.Index)
     def _index(self, e: T.Index) -> tuple[str, int]:
         items = ",".join(self.render(i, 0) for i in e.indices)
-        return self.scripted(e.operand, items, None), _POSTFIX
+        shape = e.operand.shape
+        if len(e.indices) == 1 and len(shape) == 2 and shape.count(1) == 1:
+            items += ",:"  # a lone index of a column or row vector reads as its entry
+        return self.scripted(e, e.operand, items, None), _POSTFIX
 
     @_LATEX(T.Apply)
     def _apply(self, e: T.Apply) -> tuple[str, int]:
@@ -174,27 +179,61 @@ class _Latex:
         lower, upper = self.render(e.lower, 0), self.render(e.upper, 0)
         return f"\\sum_{{{e.index}={lower}}}^{{{upper}}} " + self.render(e.body, _TERM), _ADD
 
-    def scripted(self, operand: T.Expr, sub: str | None, sup: str | None, *,
+    def scripted(self, node: T.Expr, operand: T.Expr, sub: str | None, sup: str | None, *,
                  transpose: bool = False) -> str:  # fmt: skip
-        """A value with an index (``sub``), a power (``sup``) or a transpose."""
-        parts = _symbol_parts(operand.name) if isinstance(operand, T.Symbol) else None
-        if parts is not None:
-            base, own_sub, own_sup = parts
-            if transpose:
-                return compose(base, own_sub, (own_sup or "") + "T")
-            if sub is not None and own_sub is None:
-                return compose(base, sub, own_sup)
-            if sup is not None and own_sub is None and own_sup is None:
-                return compose(base, None, sup)
-        safe = isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator)
-        safe = safe or (transpose and isinstance(operand, T.Ones))  # 1_n^T: no second script
-        inner = self.node(operand)[0] if safe else f"({self.render(operand, 0)})"
+        """A value with an index (``sub``), a power (``sup``) or a transpose (``node``).
+
+        A symbol takes the scripts into its own name where LaTeX would (``W_{3}^{T}``,
+        ``x_{i}``); when the symbol table could read that as another name (``h^{2}`` beside
+        a symbol ``h^2``), the symbol is braced instead: ``{h}^{2}``.
+        """
+        if isinstance(operand, T.Symbol):
+            pretty = self.merged(operand, sub, sup, transpose)
+            if pretty is not None and self.reads_as(pretty, operand, node):
+                return pretty
+            inner = "{" + self.render(operand, 0) + "}"
+        elif isinstance(operand, T.Constant | T.Norm | T.MatrixLiteral | T.Indicator) or (
+            transpose and isinstance(operand, T.Ones)  # 1_n^T: no second script
+        ):
+            inner = self.node(operand)[0]
+        else:
+            inner = f"({self.render(operand, 0)})"
         if transpose:
             sup = "T"
         scripts = (f"_{{{sub}}}" if sub is not None else "") + (
             f"^{{{sup}}}" if sup is not None else ""
         )
         return inner + scripts
+
+    @staticmethod
+    def merged(operand: T.Symbol, sub: str | None, sup: str | None, transpose: bool) -> str | None:
+        """The scripts written into the symbol's name, or None where they cannot be."""
+        parts = _symbol_parts(operand.name)
+        if parts is None:
+            return None
+        base, own_sub, own_sup = parts
+        if transpose:
+            return compose(base, own_sub, (own_sup or "") + "T")
+        name = compose(base, None, None)
+        if sub is not None and own_sub is None:
+            return f"{name}_{{{sub}}}" + compose(base, None, own_sup)[len(name) :]
+        if sup is not None and own_sub is None and own_sup is None:
+            return f"{name}^{{{sup}}}"
+        return None
+
+    def reads_as(self, text: str, symbol: T.Symbol, node: T.Expr) -> bool:
+        """Whether ``text`` parses back to ``node`` with the tree's table (if one is known)."""
+        parts = _symbol_parts(symbol.name)
+        if (
+            self.table is None
+            or parts is None
+            or self.bases.get(compose(parts[0], None, None), 0) < 2
+        ):
+            return True
+        try:
+            return build(text, self.table, "latex") == node
+        except ExpressionError:
+            return False
 
     def apply(self, e: T.Apply) -> str:
         args = ", ".join(self.render(a, 0) for a in e.args)

@@ -49,10 +49,15 @@ def _items(text: str) -> list[Item]:
             stack[-1].append(group)
         else:
             stack[-1].append(tok)
-    while len(stack) > 1:
-        group = stack.pop()
-        stack[-1].extend(["{", *group])
-    return stack[0]
+    if len(stack) == 1:
+        return stack[0]
+    # Unclosed braces stay tokens; joined in one pass (linear even for 2,000 of them).
+    flat: list[Item] = []
+    for level, group in enumerate(stack):
+        if level:
+            flat.append("{")
+        flat.extend(group)
+    return flat
 
 
 def _render(items: list[Item]) -> str:
@@ -189,7 +194,20 @@ class SymbolTable:
                 self.words.add(parts[0])
             self.dims.update(canonical(d) for d in checked if isinstance(d, str))
         self.extra_functions = {}
+        if self.functions is not None and not isinstance(self.functions, Mapping):
+            raise ExpressionError(
+                f"functions must map names to functions, got {type(self.functions).__name__}"
+            )
         for name, target in (self.functions or {}).items():
+            if not isinstance(name, str) or not name.strip() or len(name) > 200:
+                raise ExpressionError(
+                    f"a function name must be a short non-empty str, got {name!r}"
+                )
+            if target is not None and not isinstance(target, str):
+                raise ExpressionError(
+                    f"function {name!r} maps to {target!r}; expected the name of a function "
+                    f"({', '.join(sorted(FUNCTIONS))}) or None"
+                )
             if target is not None and target not in FUNCTIONS:
                 raise ExpressionError(
                     f"function {name!r} maps to {target!r}; expected one of "
@@ -210,9 +228,10 @@ class SymbolTable:
     def split_word(self, word: str) -> list[str]:
         """Split a run of letters into names: the longest known word first, else one letter."""
         pieces: list[str] = []
+        longest = max(map(len, self.words), default=1)
         i = 0
         while i < len(word):
-            for j in range(len(word), i, -1):
+            for j in range(min(len(word), i + longest), i, -1):
                 if word[i:j] in self.words or j == i + 1:
                     pieces.append(word[i:j])
                     i = j

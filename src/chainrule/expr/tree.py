@@ -22,6 +22,7 @@ from chainrule.expr.relations import RELATIONS as _RELATION_TABLE
 from chainrule.expr.shapes import Dim, Shape, broadcast, format_shape, same_dim
 
 __all__ = [
+    "MAX_TREE_DEPTH",
     "NODE_CLASSES",
     "RELATIONS",
     "Add",
@@ -51,6 +52,11 @@ __all__ = [
     "Transpose",
 ]
 
+#: The deepest tree a node may head. Every tree walk (==, hash, repr, printing, evaluation,
+#: scalar graphs) recurses once per level or a few times; this keeps them all well inside
+#: Python's recursion limit, so they all agree on what a formula may be.
+MAX_TREE_DEPTH = 100
+
 #: The relations an :class:`Indicator` may test (see :mod:`chainrule.expr.relations`).
 RELATIONS = tuple(_RELATION_TABLE)
 
@@ -68,6 +74,11 @@ def provide(name: str, function: Callable[..., Any]) -> None:
     _OPERATIONS[name] = function
 
 
+def operation(name: str) -> Callable[..., Any]:
+    """The function installed as ``name`` (``"evaluate"``, ``"to_latex"``, ``"to_text"``)."""
+    return _OPERATIONS[name]
+
+
 class Expr:
     """Base class of every node.
 
@@ -83,8 +94,19 @@ class Expr:
         super().__init_subclass__(**kwargs)
         NODE_CLASSES.append(cls)
 
+    #: Levels of nodes from this one down to its deepest leaf (1 for a leaf).
+    depth = 1
+
     def _set_shape(self, shape: Shape) -> None:
         object.__setattr__(self, "shape", shape)
+        depth = 1 + max((child.depth for child in self.children()), default=0)
+        if depth > MAX_TREE_DEPTH:
+            _fail(
+                f"the formula nests deeper than {MAX_TREE_DEPTH} levels (a long run of "
+                "letters is a product of that many factors; separate names with spaces or "
+                "\\cdot, or use fewer)"
+            )
+        object.__setattr__(self, "depth", depth)
 
     def children(self) -> tuple[Expr, ...]:
         """The direct sub-expressions, in the order they are written."""
@@ -111,14 +133,14 @@ class Expr:
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         """The value of the formula as a ``numpy.ndarray``; see :func:`chainrule.expr.evaluate`."""
-        return _OPERATIONS["evaluate"](self, values)
+        return operation("evaluate")(self, values)
 
     def to_latex(self) -> str:
         """LaTeX that :func:`chainrule.expr.parse` reads back to an equal tree."""
-        return _OPERATIONS["to_latex"](self)
+        return operation("to_latex")(self)
 
     def __str__(self) -> str:
-        return _OPERATIONS["to_text"](self)
+        return operation("to_text")(self)
 
 
 def _fail(message: str) -> None:
@@ -209,6 +231,8 @@ class Ones(Expr):
     dims: Shape
 
     def __post_init__(self) -> None:
+        if not self.dims:
+            _fail("an array of ones needs at least one axis (the scalar one is Constant(1))")
         self._set_shape(tuple(self.dims))
 
 
@@ -436,14 +460,18 @@ class Index(Expr):
     """Element access ``operand_{i,j}``, indices counted from 1.
 
     Each index is a scalar expression or :class:`Slice` for a whole axis; fewer indices
-    than axes select along the leading axes (``x_i`` is row ``i`` of a matrix ``x``).
+    than axes select along the leading axes (``x_i`` is row ``i`` of a matrix ``x``), so
+    trailing whole axes are dropped: ``x_{i,:}`` is the same node as ``x_i``.
     """
 
     operand: Expr
     indices: tuple[Expr, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "indices", tuple(self.indices))
+        indices = tuple(self.indices)
+        while len(indices) > 1 and isinstance(indices[-1], Slice):
+            indices = indices[:-1]
+        object.__setattr__(self, "indices", indices)
         shape = self.operand.shape
         if not self.indices or len(self.indices) > len(shape):
             _fail(

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chainrule.errors import ExpressionError
+from chainrule.expr import tree as T
 from chainrule.expr.tree import NODE_CLASSES, Expr
 
-__all__ = ["INTERPRETERS", "Rules"]
+__all__ = ["INTERPRETERS", "Rules", "visits"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,3 +75,14 @@ class Rules:
     def missing(self) -> tuple[type[Expr], ...]:
         """The node classes this interpreter has no handler for (empty when complete)."""
         return tuple(cls for cls in NODE_CLASSES if cls not in self.table)
+
+
+def visits(node: T.Expr) -> int:
+    """How many node visits evaluating ``node`` takes, counting the terms of every sum
+    whose limits are numbers (a sum with other limits counts as one term)."""
+    if isinstance(node, T.IndexSum):
+        terms = 1
+        if isinstance(node.lower, T.Constant) and isinstance(node.upper, T.Constant):
+            terms = max(0, int(node.upper.value) - int(node.lower.value) + 1)
+        return 1 + visits(node.lower) + visits(node.upper) + terms * visits(node.body)
+    return 1 + sum(visits(child) for child in node.children())

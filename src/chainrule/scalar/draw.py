@@ -133,7 +133,9 @@ def to_svg(out: Value, title: str | None = None) -> str:
     top = 2 * _LINE_H if title else 0.0
     if title:
         width = max(width, 2 * _MARGIN + len(title) * _CHAR_W * 13 / 12)
-    height += top + 2 * _LINE_H
+    legend = _legend(labels[out])
+    width = max(width, 2 * _MARGIN + max(len(plain) for plain, _ in legend) * _CHAR_W)
+    height += top + (len(legend) + 1) * _LINE_H
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" '
         f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -158,15 +160,25 @@ def to_svg(out: Value, title: str | None = None) -> str:
         parts.append(_node_svg(b, labels))
     parts.append("</g>")
     parts.append("</g>")
-    legend_y = height - _MARGIN / 2 - _LINE_H / 2
-    parts.append(
-        f'<text class="legend" x="{_MARGIN}" y="{legend_y:.1f}" fill="#555">'
-        f'<tspan fill="{_VALUE_COLOUR}">value</tspan> and '
-        f'<tspan fill="{_GRAD_COLOUR}">gradient ∂{escape(labels[out])}/∂node</tspan> in '
-        "each node; on each edge, the gradient flowing back along it</text>"
-    )
+    first_y = height - _MARGIN / 2 - _LINE_H * (len(legend) - 0.5)
+    for i, (_, marked) in enumerate(legend):
+        parts.append(
+            f'<text class="legend" x="{_MARGIN}" y="{first_y + i * _LINE_H:.1f}" '
+            f'fill="#555">{marked}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _legend(out_label: str) -> list[tuple[str, str]]:
+    """The legend's lines, each as plain text (for its width) and as SVG markup."""
+    grad = f"gradient ∂{out_label}/∂node"
+    return [
+        (f"value and {grad} in each node;", f'<tspan fill="{_VALUE_COLOUR}">value</tspan> and '
+         f'<tspan fill="{_GRAD_COLOUR}">{escape(grad)}</tspan> in each node;'),
+        ("on each edge, the gradient flowing back along it",
+         "on each edge, the gradient flowing back along it"),
+    ]  # fmt: skip
 
 
 def _node_svg(b: _Box, labels: dict[Value, str]) -> str:
@@ -209,13 +221,18 @@ def _edge_svg(a: _Box, b: _Box, offset: float, local: float, labels: dict[Value,
         f"x local {local!r} = {flowing!r}"
     )
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - 4
+    # A white box behind the label keeps it readable over the edge in every renderer
+    # (a white stroke drawn under the text needs paint-order, which not all support).
+    w = len(text) * _CHAR_W + 4
     return (
         f'<g class="edge" data-from={_attr(labels[a.node])} '
         f"data-to={_attr(labels[b.node])}><title>{escape(title)}</title>"
         f'<path d="{path}" fill="none" stroke="{_EDGE_COLOUR}" stroke-width="1.3"/>'
         f'<polygon points="{head}" fill="{_EDGE_COLOUR}"/>'
-        f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" fill="{_GRAD_COLOUR}" '
-        f'stroke="white" stroke-width="3" paint-order="stroke">{escape(text)}</text></g>'
+        f'<rect x="{mx - w / 2:.1f}" y="{my - 11:.1f}" width="{w:.1f}" height="14" rx="2" '
+        f'fill="white" fill-opacity="0.85"/>'
+        f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" fill="{_GRAD_COLOUR}">'
+        f"{escape(text)}</text></g>"
     )
 
 

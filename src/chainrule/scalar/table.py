@@ -26,7 +26,7 @@ from chainrule.scalar.labels import (
 )
 from chainrule.scalar.value import Value, topological_order
 
-__all__ = ["Row", "print_tables", "rich_tables", "rows", "table"]
+__all__ = ["MAX_TEXT_ROWS", "WIDE", "Row", "print_tables", "rich_tables", "rows", "table"]
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -204,13 +204,56 @@ def to_latex(out: Value) -> str:
     return "\n".join(lines)
 
 
-def rich_tables(out: Value) -> tuple[Any, Any]:
-    """The forward and backward tables as two ``rich.table.Table`` objects."""
+#: Terminals at least this wide get the flow rules in words; narrower ones their names.
+WIDE = 120
+#: Rows a text table shows; a larger graph shows its first and last rows and says so.
+MAX_TEXT_ROWS = 200
+
+
+def _narrow_cells(all_rows: list[Row]) -> tuple[list[list[str]], list[list[str]]]:
+    """Both tables for a terminal under :data:`WIDE` columns: one local derivative or one
+    gradient passed down per line, and the flow rule by its short name."""
+    forward = [
+        [str(r.step), r.label, r.operation, fmt(r.value), _local_text(r).replace(", ", "\n")]
+        for r in all_rows
+    ]
+    backward = []
+    for i, r in enumerate(reversed(all_rows), start=1):
+        passed = [
+            f"{a} ← {fmt(r.upstream)}×{fmt(d)} = {fmt(g)}"
+            for a, d, g in zip(r.inputs, r.local, r.passed, strict=True)
+        ]
+        backward.append([str(i), r.label, fmt(r.upstream), r.node.flow, "\n".join(passed) or "-"])
+    return forward, backward
+
+
+def _elided(cells: list[list[str]], limit: int) -> list[list[str]]:
+    if len(cells) <= limit:
+        return cells
+    keep = limit // 2
+    gap = len(cells) - 2 * keep
+    note = f"... {gap:,} more rows (--format markdown or --json lists all)"
+    return [*cells[:keep], ["...", "", note, "", ""], *cells[-keep:]]
+
+
+def rich_tables(out: Value, width: int = WIDE, max_rows: int | None = None) -> tuple[Any, Any]:
+    """The forward and backward tables as two ``rich.table.Table`` objects.
+
+    ``width`` is the console's: under :data:`WIDE` the backward table names each flow rule
+    (``distribute``) instead of stating it in words. With ``max_rows``, a longer table shows
+    its first and last rows and a row saying how many are left out.
+    """
     from rich.table import Table
 
     all_rows = rows(out)
     fwd_head, bwd_head = _columns(all_rows[-1].label)
     fwd, bwd = _cells(all_rows)
+    if width < WIDE:
+        bwd_head[3] = "flow"
+        bwd_head[4] = "passed down (input ← upstream × local)"
+        fwd, bwd = _narrow_cells(all_rows)
+    if max_rows is not None:
+        fwd, bwd = _elided(fwd, max_rows), _elided(bwd, max_rows)
     forward = Table(title="Forward pass (inputs first)", title_justify="left")
     backward = Table(title="Backward pass (output first)", title_justify="left")
     for table_, head in ((forward, fwd_head), (backward, bwd_head)):
@@ -224,22 +267,23 @@ def rich_tables(out: Value) -> tuple[Any, Any]:
     return forward, backward
 
 
-def print_tables(out: Value, console: Any = None) -> None:
-    """Print both tables to a rich console (stdout by default)."""
+def print_tables(out: Value, console: Any = None, max_rows: int | None = MAX_TEXT_ROWS) -> None:
+    """Print both tables to a rich console (stdout by default), fitted to its width."""
     from rich.console import Console
 
     console = Console() if console is None else console
-    forward, backward = rich_tables(out)
+    forward, backward = rich_tables(out, console.width, max_rows)
     console.print(forward)
     console.print(backward)
 
 
-def to_text(out: Value, width: int = 120) -> str:
-    """Both tables as plain text (rich box drawing, no colour codes)."""
+def to_text(out: Value, width: int = WIDE, max_rows: int | None = MAX_TEXT_ROWS) -> str:
+    """Both tables as plain text (rich box drawing, no colour codes), ``width`` columns."""
     from rich.console import Console
 
     buffer = io.StringIO()
-    print_tables(out, Console(file=buffer, width=width, color_system=None, force_terminal=False))
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    print_tables(out, console, max_rows)
     return buffer.getvalue()
 
 
