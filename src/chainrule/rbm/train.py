@@ -165,9 +165,7 @@ def fit(
             run.epoch += 1
             _check_finite(rbm, run.epoch)
             logs = _epoch_logs(rbm, V, validation)
-            for key, value in logs.items():
-                run.history.history.setdefault(key, []).append(value)
-            run.history.epoch.append(run.epoch)
+            run.history.add_epoch(run.epoch, logs)
             progress.end_epoch(run.epoch, logs)
             for cb in callbacks:
                 cb.on_epoch_end(run, logs)

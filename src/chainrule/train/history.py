@@ -33,6 +33,12 @@ class History:
     notes: list[str] = field(default_factory=list)
     stopped_early: bool = False
 
+    def add_epoch(self, epoch: int, logs: Mapping[str, float]) -> None:
+        """Record the values ``logs`` of epoch number ``epoch`` (1-based)."""
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+        self.epoch.append(epoch)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data."""
         return {

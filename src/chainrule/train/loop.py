@@ -247,9 +247,7 @@ def _end_epoch(run: Run, plan: _Plan) -> dict[str, float]:
     logs = _epoch_logs(run, plan)
     run.partial = empty_sums()
     run.epoch_rng_state = run.rng.bit_generator.state
-    for key, value in logs.items():
-        run.history.history.setdefault(key, []).append(value)
-    run.history.epoch.append(run.epoch)
+    run.history.add_epoch(run.epoch, logs)
     run.progress.end_epoch(run.epoch, logs)
     return logs
 
