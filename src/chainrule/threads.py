@@ -19,7 +19,7 @@ not 1024 or 3072) it also cuts the sum that forms one entry into other pieces th
 one-thread product does, so an entry may differ in its last bit (relative 4e-7 in
 float32, 1e-16 in float64). Over training such differences behave as any rounding: after
 40 Adam steps of a 784-100-10 network the weights of 1 and 2 threads agreed to 5e-7
-(float32) and 1e-15 (float64) relative; the test allows 1e-5 and 1e-12. Networks whose
+(float32) and 1e-15 (float64) relative; the test (20 steps) allows 1e-5 and 1e-12. Networks whose
 products are cut alike (784-64-10, 3072-100-10) came out identical bit for bit.
 
 The counts are set through ``threadpoolctl`` (the BLAS libraries loaded in the process),

@@ -67,3 +67,16 @@ def test_a_network_derive_does_not_take_still_steps_with_a_note():
     r = c.post("/api/derivation", json={"notation": "default"}).json()
     assert r["note"].startswith("no derivation") and len(r["steps"]) == 5
     assert all(s["html"] for s in r["steps"])  # the engine's numbers instead
+
+
+def test_a_one_example_notation_works_with_the_example_shown():
+    c = client()
+    c.post("/api/network", json={"model": "seed004-4-2-1-sigmoid"})  # a batch of 3
+    c.post("/api/example", json={"example": 2})
+    r = c.post("/api/derivation", json={"notation": "seed003"}).json()
+    assert r["note"] == ""
+    net = cr.zoo.build("seed004-4-2-1-sigmoid")
+    d = cr.derive(net.model, net.loss, notation="seed003")
+    z1 = d.values(net.X[2:3], net.y[2:3])[d.step("z1").quantity.name]
+    first = r["steps"][0]["latex"]
+    assert any(f"{float(v):.6g}" in line for line in first for v in z1.ravel())

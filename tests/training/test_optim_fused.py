@@ -43,6 +43,8 @@ def _train(make, dtype, *, fold, compiled, steps=6):
         else:
             reg.backward(model)
             opt.step()
+    if compiled:
+        assert opt._fused is True  # the compiled pass really ran
     return model.state_dict(), opt.state_dict()["buffers"]
 
 
@@ -72,11 +74,15 @@ def test_compiled_adam_is_the_numpy_adam_bit_for_bit(name, dtype, fold):
     _assert_same(compiled, numpy_path)
 
 
-def test_compiled_path_really_runs_for_a_large_model_only():
+def test_compiled_path_runs_for_a_large_model_or_once_numba_is_loaded(monkeypatch):
     pytest.importorskip("numba", reason="numba is not installed: only the NumPy path runs")
     big = cr.Adam(_model(np.float32))
     big.step()
     assert big._fused is True
+    small = cr.Adam(cr.Sequential([cr.Linear(4, 3)], dtype=np.float32, seed=0))
+    small.step()
+    assert small._fused is True  # numba is loaded in this process now
+    monkeypatch.delitem(sys.modules, "numba")
     small = cr.Adam(cr.Sequential([cr.Linear(4, 3)], dtype=np.float32, seed=0))
     small.step()
     assert small._fused is False

@@ -209,7 +209,8 @@ def stepper(session: Any) -> dict[str, Any]:
         return {"ok": True, "steps": steps, "formulas": {}, "note": "this chainrule has no derive"}
     try:
         d = derivation(session)
-        values = d.values(session.X, session.y)
+        X, y = _batch(session, d)
+        values = d.values(X, y)
         rows = _trace_rows(session, d)
     except ChainruleError as err:  # a network derive does not take: the stepper still steps
         return {"ok": True, "steps": steps, "formulas": {}, "note": f"no derivation: {err}"}
@@ -242,7 +243,16 @@ def _trace_rows(session: Any, d: Any) -> dict[str, Any]:
         return {}
     if sum(p.value.size for p in session.model.parameters()) > MAX_TRACED_PARAMETERS:
         return {}
-    return {row.step.name: row for row in d.trace(session.X, session.y).rows}
+    return {row.step.name: row for row in d.trace(*_batch(session, d)).rows}
+
+
+def _batch(session: Any, d: Any) -> tuple[Any, Any]:
+    """The numbers a derivation is worked with: the whole batch, or for a notation of one
+    example (seed 003's) the example shown."""
+    if d.batch:
+        return session.X, session.y
+    r = session.example
+    return session.X[r : r + 1], session.y[r : r + 1]
 
 
 def _symbols(step: Any, k: int | None) -> list[str]:
@@ -270,7 +280,7 @@ def export(session: Any, fmt: Any) -> dict[str, Any]:
         text = d.to_markdown()
         rows = _trace_rows(session, d)
         if rows:  # the worked numbers too, while they are the ones given or typed
-            text += "\n" + d.trace(session.X, session.y).to_markdown()
+            text += "\n" + d.trace(*_batch(session, d)).to_markdown()
     else:  # derive's core: its steps' LaTeX, one equation a line
         lines = [s.latex for s in d.steps]
         if fmt == "latex":

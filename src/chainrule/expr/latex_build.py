@@ -30,6 +30,10 @@ _FUNCTION_WORDS = {
     "identity": "identity", "id": "identity", "max": "max", "maximum": "max",
     "min": "min", "minimum": "min",
 }  # fmt: skip
+# Names read as functions when typed without a backslash (exp(x), relu(z)); short words
+# that are also products of letters (ln, id) need their backslash or \operatorname.
+_BARE_FUNCTIONS = ("relu", "ReLU", "sigmoid", "softmax", "tanh", "exp", "log", "sqrt", "max",
+                   "min", "maximum", "minimum")  # fmt: skip
 _TRANSPOSE = re.compile(r"(.*?)\s*(T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\Z", re.S)
 _SUM_FROM = re.compile(r"\s*([A-Za-z])\s*(?:=(.*))?\Z", re.S)
 _MATRIX_ENVS = {"bmatrix", "pmatrix", "matrix", "Bmatrix"}
@@ -125,6 +129,21 @@ class _Latex:
         num, den = self.value(t.children[0]), self.value(t.children[2])
         return self.b.make(T.Div, t, num, den)
 
+    def _star(self, t: Any) -> T.Expr:
+        """``a * b`` as NumPy reads it: a scaling when one side is a scalar, else ``⊙``."""
+        left, right = self.build(t.children[0]), self.build(t.children[2])
+        if isinstance(left, T.Expr) and isinstance(right, T.Expr):
+            if left.shape == ():
+                return self.b.make(T.Scale, t, left, right)
+            if right.shape == ():
+                return self.b.make(T.Scale, t, right, left)
+        return self.b.combine(T.ElementwiseProduct, left, right, t)
+
+    def _starpow(self, t: Any) -> T.Expr:
+        base, exponent = self.value(t.children[0]), self.value(t.children[2])
+        self.b.check_exponent(exponent, t)
+        return self.b.make(T.Power, t, base, exponent)
+
     def _neg(self, t: Any) -> T.Expr:
         return self.b.make(T.Neg, t, self.value(t.children[1]))
 
@@ -132,7 +151,11 @@ class _Latex:
         return self.b.product(self.value(t.children[0]), self.value(t.children[2]), t)
 
     def _juxt(self, t: Any) -> Any:
-        left, right = self.build(t.children[0]), self.build(t.children[1])
+        left = self.build(t.children[0])
+        if isinstance(left, _Func) and self.powered_call(t.children[1]):
+            # f(x)^2 and f(x)**2 are (f(x))^2, as people write them.
+            return self.call_then_power(left, t.children[1], t)
+        right = self.build(t.children[1])
         if isinstance(left, _Func):
             return self.apply(left, right, t)
         if isinstance(left, _Curried):
@@ -141,6 +164,28 @@ class _Latex:
         if isinstance(right, _Func):
             return _Curried(self.b.value(left, t.children[0]), right, t)
         return self.b.product(left, right, t)
+
+    @staticmethod
+    def powered_call(node: Any) -> bool:
+        """Whether ``node`` is ``(args)^{k}`` or ``(args)**k``: a call's arguments, powered."""
+        if not isinstance(node, Tree) or not node.children:
+            return False
+        first = node.children[0]
+        if not (isinstance(first, Tree) and first.data in ("paren", "tuple")):
+            return False
+        if node.data == "starpow":
+            return True
+        return node.data == "scripted" and all(s.data == "sup_script" for s in node.children[1:])
+
+    def call_then_power(self, func: _Func, node: Any, t: Any) -> T.Expr:
+        call = self.apply(func, self.build(node.children[0]), t)
+        if node.data == "starpow":
+            exponent = self.value(node.children[2])
+            self.b.check_exponent(exponent, t)
+            return self.b.make(T.Power, t, call, exponent)
+        if len(node.children) > 2:
+            raise self.b.error("a double superscript", node)
+        return self.decorate(call, None, self.script(node.children[1]), t)
 
     def apply(self, func: _Func, arg: Any, t: Any) -> T.Expr:
         args = arg.items if isinstance(arg, _Tuple) else [self.b.value(arg, t)]
@@ -339,6 +384,12 @@ class _Latex:
         return -int(m.group(2)) if m.group(1) else int(m.group(2))
 
     def word(self, word: str, scripts: list[Any], t: Any) -> Any:
+        if word in _BARE_FUNCTIONS and word not in self.table.words:
+            # exp(x), sqrt(x), relu(x): function names typed without a backslash.
+            sub, sup, primes = scripts or [None, None, 0]
+            if sub is not None or sup is not None:
+                raise self.b.error(f"{word} takes no sub- or superscript here", t)
+            return _Func(_FUNCTION_WORDS[word], primes)
         pieces = self.table.split_word(word)
         values = [self.name(p, [], t) for p in pieces[:-1]]
         last = self.name(pieces[-1], scripts, t)

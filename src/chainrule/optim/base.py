@@ -18,6 +18,8 @@ from chainrule.optim import blocks
 
 __all__ = ["Optimizer"]
 
+_NO_PENALTY: dict[str, float] = {}
+
 
 class Optimizer:
     """Base class: parameters, step count, learning rate, buffers, state.
@@ -64,6 +66,7 @@ class Optimizer:
             b: {name: np.zeros_like(p.value) for name, p in self._params} for b in self.buffer_names
         }
         self._jobs: list[blocks.Job] = []
+        self._views: list[tuple[list[np.ndarray], np.ndarray]] = []
         self._jobs_key: list[tuple[int, int]] = []
         self._scratch: list[np.ndarray] = []
 
@@ -94,18 +97,15 @@ class Optimizer:
             more passes over whole arrays. ``.grad`` keeps the data loss's gradient.
         """
         self.t += 1
-        factors = self._penalty_factors(penalty)
+        factors = _NO_PENALTY if penalty is None else self._penalty_factors(penalty)
         if not self._step_whole(factors):
             jobs = self._current_jobs()
-            extra = self._scratch[-1]
-            for name, w, g, state in jobs:
+            for (name, w, g, state), (scratch, extra) in zip(jobs, self._views, strict=True):
                 k = factors.get(name, 0.0)
                 if k:
                     # g + k w, rounded as L2.backward rounds it
-                    with_penalty = np.multiply(w, k, out=extra[: w.size])
-                    with_penalty += g
-                    g = with_penalty
-                self._update(w, g, state, [s[: w.size] for s in self._scratch[:-1]])
+                    g = np.add(np.multiply(w, k, out=extra), g, out=extra)
+                self._update(w, g, state, scratch)
         if self.t % blocks.FLUSH_EVERY == 0:
             blocks.flush_subnormals(self.buffers)
 
@@ -128,9 +128,14 @@ class Optimizer:
             jobs = blocks.flat_blocks(self._params, self.buffers)
             biggest = max(w.size for _, w, _, _ in jobs)
             dtype = np.result_type(*(w.dtype for _, w, _, _ in jobs))
-            # the rule's own scratch arrays, and one for the gradient with the penalty
+            # the rule's own scratch arrays, and one for the gradient with the penalty,
+            # cut once to the size of each block
             n = self.n_scratch + 1
             self._scratch = [np.empty(biggest, dtype=dtype) for _ in range(n)]
+            self._views = [
+                ([s[: w.size] for s in self._scratch[:-1]], self._scratch[-1][: w.size])
+                for _, w, _, _ in jobs
+            ]
             self._jobs, self._jobs_key = jobs, key
         return self._jobs
 

@@ -256,6 +256,8 @@ class Adam(Optimizer):
         self.eps = positive("eps (Adam's epsilon)", eps)
         self.weight_decay = nonneg("weight_decay", weight_decay)
         self._fused: bool | None = None  # whether the compiled pass runs (decided once)
+        self._flat: list[tuple[Any, ...]] = []  # (name, w, g, m, v) flat views for the pass
+        self._flat_key: Any = None
 
     def _update(self, w, g, state, scratch):
         b1, b2 = self.betas
@@ -290,26 +292,30 @@ class Adam(Optimizer):
         """Every parameter in one compiled pass (:mod:`chainrule.optim.fused`), the same
         values as the twelve NumPy passes of :meth:`_update`; False where unavailable."""
         if self._fused is None:
-            self._fused = fused.usable(self._params) and fused.kernel() is not None
+            self._fused = fused.usable(self._params)
         if not self._fused:
             return False
         run = fused.kernel()
         self._current_jobs()  # checks the arrays again where they were replaced
+        if self._flat_key is not self._jobs_key:
+            self._flat = [
+                (name, p.value.reshape(-1), p.grad.reshape(-1),
+                 self.buffers["exp_avg"][name].reshape(-1),
+                 self.buffers["exp_avg_sq"][name].reshape(-1))
+                for name, p in self._params
+            ]  # fmt: skip
+            self._flat_key = self._jobs_key
         b1, b2 = self.betas
         c2 = math.sqrt(1.0 - b2**self.t)
         c1 = 1.0 - b1**self.t
         wd = self.weight_decay
         coupled, decoupled = bool(wd) and not self.decoupled, bool(wd) and self.decoupled
-        m_all, v_all = self.buffers["exp_avg"], self.buffers["exp_avg_sq"]
-        for name, p in self._params:
-            f = p.value.dtype.type
+        f = self._flat[0][1].dtype.type  # one dtype for all (fused.usable)
+        rule = (f(wd), coupled, f(1.0 - self.lr * wd), decoupled, f(1.0 - b1), f(b2),
+                f(1.0 - b2), f(self.eps * c2), f(self.lr * c2 / c1))  # fmt: skip
+        for name, w, g, m, v in self._flat:
             k = factors.get(name, 0.0)
-            run(
-                p.value.reshape(-1), p.grad.reshape(-1),
-                m_all[name].reshape(-1), v_all[name].reshape(-1),
-                f(k), bool(k), f(wd), coupled, f(1.0 - self.lr * wd), decoupled,
-                f(1.0 - b1), f(b2), f(1.0 - b2), f(self.eps * c2), f(self.lr * c2 / c1),
-            )  # fmt: skip
+            run(w, g, m, v, f(k), bool(k), *rule)
         return True
 
 

@@ -35,6 +35,13 @@ function highlightStep() {
   }
   $("step-title").textContent = step.title;
   $("step-math").innerHTML = step.html;
+  const note = S.derivation && S.derivation.note;
+  if (note) {  // why there are no formulas (a network derive does not take): plain text
+    const p = document.createElement("p");
+    p.className = "small";
+    p.textContent = note;
+    $("step-math").prepend(p);
+  }
 }
 
 function move(delta) {
