@@ -37,6 +37,7 @@ COMMANDS: tuple[str, ...] = (
     "predict",
     "graph",
     "explore",
+    "derive",
     "check",
 )
 

@@ -28,7 +28,7 @@ def test_every_zoo_network_verifies(name, layout, notation):
     d = cr.derive(net.model, net.loss, l2=net.l2, layout=layout, notation=notation, batch=batch)
     report = d.verify(net.X, net.y)
     assert report.ok, report.errors
-    assert set(report.errors) == {s.name for s in d.steps}
+    assert set(report.errors) >= {s.name for s in d.steps}
 
 
 def test_steps_of_seed004_read_like_the_seed():

@@ -23,6 +23,13 @@ OPTIMIZERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _compiled_pass_enabled(monkeypatch):
+    # the pass is opt-in (CHAINRULE_NUMBA=1); these tests turn it on
+    monkeypatch.setenv("CHAINRULE_NUMBA", "1")
+    monkeypatch.setattr(fused, "_KERNEL", None)
+
+
 def _model(dtype):
     # 36,483 entries: above fused.MIN_ENTRIES
     return cr.Sequential([cr.Linear(300, 120), cr.ReLU(), cr.Linear(120, 3)], dtype=dtype, seed=0)

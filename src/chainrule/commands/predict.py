@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     import chainrule as cr
+    from chainrule import elementwise as ew
     from chainrule.commands.evaluate import prepare
 
     ckpt = cr.load(args.checkpoint)
@@ -68,13 +69,11 @@ def run(args: argparse.Namespace) -> int:
     out = ckpt.model.predict(X, batch_size=4096)
     names = (ckpt.extra.get("data") or {}).get("class_names")
     if out.shape[1] == 1:
-        proba = 1.0 / (1.0 + np.exp(-out[:, 0]))
+        proba = ew.sigmoid(out[:, 0])
         labels = (proba > 0.5).astype(int)
         proba = np.stack([1 - proba, proba], axis=1)
     else:
-        shifted = out - out.max(axis=1, keepdims=True)
-        proba = np.exp(shifted)
-        proba /= proba.sum(axis=1, keepdims=True)
+        proba = ew.softmax(out)
         labels = proba.argmax(axis=1)
     payload: dict[str, Any] = {"ok": True, "n": int(X.shape[0]), "predictions": labels.tolist()}
     if names:

@@ -18,6 +18,11 @@ _ZOO_NOTATION = {"seed 000": "seed000", "seed 001": "seed001", "seed 002": "seed
                  "seed 003": "seed003", "seed 004": "seed004"}  # fmt: skip
 
 
+def zoo_notation(net) -> str | None:
+    """The preset of a zoo network's seed (``"seed003"``), or None."""
+    return _ZOO_NOTATION.get(net.source)
+
+
 def derive(
     model: Sequential | str,
     loss: Loss | None = None,
@@ -56,12 +61,12 @@ def derive(
         without formulas (naming it), or names that clash in the notation.
     """
     data = None
-    zoo_notation = None
+    own = None
     if isinstance(model, str):
         from chainrule import zoo
 
         net = zoo.build(model)
-        zoo_notation = _ZOO_NOTATION.get(net.source)
+        own = zoo_notation(net)
         model, loss = net.model, loss if loss is not None else net.loss
         l2 = net.l2 if l2 is None else l2
         data = (net.X, net.y)
@@ -71,7 +76,7 @@ def derive(
         )
     if not isinstance(loss, Loss):
         raise ConfigError("derive: give the loss, e.g. derive(model, cr.HalfSquaredError())")
-    nt = load_notation(notation if notation is not None else zoo_notation)
+    nt = load_notation(notation if notation is not None else own)
     layout = nt.layout if layout is None else layout
     if layout not in LAYOUTS:
         raise ConfigError(f"derive: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")

@@ -31,7 +31,7 @@ transposed     numbers of the weights the notation stores transposed (seed 003: 
 
 from __future__ import annotations
 
-import difflib
+import re
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -39,6 +39,7 @@ from typing import Any
 
 from chainrule.errors import ConfigError
 from chainrule.formulas import LAYOUTS
+from chainrule.suggest import did_you_mean
 
 __all__ = ["Notation", "load_notation", "presets"]
 
@@ -73,9 +74,11 @@ class Notation:
     lam: str = "\\lambda"
     transposed: tuple[int, ...] = ()
 
-    def layer(self, template: str, k: int) -> str:
-        """A template for layer ``k``: ``W^{[{l}]}`` -> ``W^{[2]}``."""
-        return template.replace("{l}", str(k))
+    def layer(self, template: str, k: int | str) -> str:
+        """A template for layer ``k``: ``W^{[{l}]}`` -> ``W^{[2]}``, ``w_{l}`` -> ``w_{12}``
+        (braced right after ``_`` or ``^``, so that ``w_{l+1}`` is not ``w_l + 1``)."""
+        braced = re.sub(r"(?<=[_^])\{l\}", lambda _: "{" + str(k) + "}", template)
+        return braced.replace("{l}", str(k))
 
     def grad(self, q: str) -> str:
         """The name of dL/dq: ``\\frac{\\partial L}{\\partial q}`` or ``dq``."""
@@ -113,8 +116,7 @@ def load_notation(spec: str | Notation | None) -> Notation:
     path = Path(spec)
     if spec.endswith(".toml") or path.exists():
         return _from_file(path)
-    close = difflib.get_close_matches(spec, presets(), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(spec, presets(), sentence=True)
     raise ConfigError(
         f"unknown notation {spec!r}; the presets are {', '.join(presets())}, or give the "
         f"path of a TOML file.{hint}"
@@ -148,8 +150,7 @@ def _from_data(raw: dict[str, Any], name: str, where: str) -> Notation:
     values: dict[str, Any] = {"name": name}
     for key, value in raw.items():
         if key not in _KEYS:
-            close = difflib.get_close_matches(key, sorted(_KEYS), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, sorted(_KEYS), sentence=True)
             raise ConfigError(f"{where}: unknown key {key!r}.{hint}")
         field = "lam" if key == "lambda" else key
         values[field] = _checked(field, value, f"{where}, key {key!r}")

@@ -7,26 +7,19 @@ from typing import Any
 
 import numpy as np
 
+import chainrule.derivation.render as render
+from chainrule.derivation.compare import TOLERANCE, relative_error
+from chainrule.derivation.element import element_forms
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.plan import Plan
 from chainrule.derivation.step import Step
+from chainrule.derivation.trace import Trace, trace
 from chainrule.errors import ConfigError
 from chainrule.expr.shapes import Shape
 from chainrule.expr.symbols import canonical
+from chainrule.suggest import did_you_mean
 
-__all__ = ["Derivation", "Verification"]
-
-TOLERANCE = 1e-9
-
-
-def relative_error(got: Any, want: Any) -> float:
-    """``max|got - want| / max(max|got|, max|want|)``, 0 when both are zero."""
-    a, b = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if a.shape != b.shape:
-        return float("inf")
-    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    diff = float(np.max(np.abs(a - b), initial=0.0))
-    return 0.0 if diff == 0 else diff / scale
+__all__ = ["Derivation", "Verification", "relative_error"]
 
 
 @dataclass
@@ -51,6 +44,18 @@ class Verification:
         )
 
 
+ELEMENT_PROBES = 6
+
+
+def _probes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """A few entries of an array: the first, the last, and some between."""
+    entries = list(np.ndindex(*shape))
+    if len(entries) <= ELEMENT_PROBES:
+        return entries
+    step = (len(entries) - 1) / (ELEMENT_PROBES - 1)
+    return sorted({entries[round(k * step)] for k in range(ELEMENT_PROBES)})
+
+
 class Derivation:
     """The backprop derivation of one network in one notation; see :mod:`chainrule.derivation`."""
 
@@ -59,6 +64,7 @@ class Derivation:
         self.steps = steps
         self.form = form
         self._data = data
+        self._element: dict | None = None
         self._by_key: dict[str, Step] = {}
         for s in steps:
             self._by_key.setdefault(s.name, s)
@@ -79,6 +85,15 @@ class Derivation:
         return self.plan.batch
 
     @property
+    def element(self) -> dict:
+        """The element-wise index form of each backward step, by step name
+        (:class:`~chainrule.derivation.element.ElementForm`: ``.lhs``, ``.tree`` with free
+        indices ``i``, ``j`` bound through ``values``, ``.latex``); computed on first use."""
+        if self._element is None:
+            self._element = element_forms(self)
+        return self._element
+
+    @property
     def symbols(self) -> dict[str, Shape]:
         """Every name of the notation -> its shape: the symbol table a formula written in
         this notation is parsed with (forward quantities, weights, targets, every gradient
@@ -94,11 +109,8 @@ class Derivation:
         W^{2}}"``, ``"\\delta^{[1]}"``)."""
         found = self._by_key.get(key) or self._by_key.get(canonical(key))
         if found is None:
-            import difflib
-
             keys = [s.name for s in self.steps]
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, keys, sentence=True)
             raise ConfigError(
                 f"the derivation has no step {key!r}; steps: {', '.join(keys)}.{hint}"
             )
@@ -128,7 +140,64 @@ class Derivation:
             want = values[s.quantity.name]
             report.errors[s.name] = relative_error(s.expr.evaluate(values), want)
             report.expanded_errors[s.name] = relative_error(s.expanded.evaluate(values), want)
+            if s.simplified is not None:
+                got = s.simplified.evaluate(values)
+                report.errors[f"{s.name} (simplified)"] = relative_error(got, want)
+        if self.form != "matrix":
+            self._verify_elements(values, report)
         return report
+
+    def _verify_elements(self, values: dict[str, np.ndarray], report: Verification) -> None:
+        """Each element form at up to :data:`ELEMENT_PROBES` entries (the corners first)."""
+        for name, form in self.element.items():
+            want = np.asarray(values[form.step.quantity.name])
+            for index in _probes(want.shape):
+                bound = dict(values, **{i: k + 1 for i, k in zip(form.indices, index, strict=True)})
+                got = form.tree.evaluate(bound)
+                label = f"{name}[{','.join(str(k + 1) for k in index)}]"
+                report.errors[label] = relative_error(got, want[index])
+
+    def trace(self, X: Any = None, y: Any = None, *, at: str | None = None) -> Trace:
+        """The numeric trace (:class:`~chainrule.derivation.trace.Trace`): each step's
+        formula, the numbers put in, and the value, exact where the inputs are rational.
+        ``at``: values such as ``"x=[1, 0.5]; W1=[[0.75, 0.5], [-1, 1]]"``."""
+        return trace(self, X, y, at)
+
+    # ------------------------------------------------------------ printing
+
+    def _checked(self, verify: bool) -> Verification | None:
+        return self.verify() if verify else None
+
+    def to_latex(self, *, document: bool = False, verify: bool = False) -> str:
+        """LaTeX ``aligned`` blocks, or with ``document=True`` a whole ``.tex`` file that
+        pdflatex compiles (amsmath, amssymb). ``verify=True`` adds the closing check (it
+        needs the zoo network's example batch)."""
+        if document:
+            return render.to_document(self, self._checked(verify))
+        return render.to_latex(self, self._checked(verify))
+
+    def to_markdown(self, *, verify: bool = False) -> str:
+        """Markdown with ``$$`` blocks."""
+        return render.to_markdown(self, self._checked(verify))
+
+    def to_html(self, *, verify: bool = False) -> str:
+        """A self-contained HTML page with MathML."""
+        return render.to_html(self, self._checked(verify))
+
+    def to_text(self, *, verify: bool = False) -> str:
+        """Unicode text for a terminal."""
+        return render.to_text(self, self._checked(verify))
+
+    def to_json(self, *, verify: bool = False) -> str:
+        """JSON: every step with its name, LaTeX, text, shape, layer (and error)."""
+        return render.to_json(self, self._checked(verify))
+
+    def _repr_latex_(self) -> str:
+        rows = " \\\\ ".join(f"{s.lhs} &= {s.rhs}" for s in self.steps)
+        return f"$$\\begin{{aligned}}{rows}\\end{{aligned}}$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def __repr__(self) -> str:
         return (

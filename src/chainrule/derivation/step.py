@@ -39,6 +39,9 @@ class Step:
         that it mentions only the forward quantities, the weights and the targets.
     note : str
         A word on this step where students go wrong (empty where there is none).
+    simplified : Expr or None
+        An equal, shorter right-hand side where one exists (seed 004's
+        ``(y/y_hat - (1-y)/(1-y_hat)) y_hat (1 - y_hat)`` is ``y_hat - y``), else None.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Step:
     expr: T.Expr
     expanded: T.Expr
     note: str = ""
+    simplified: T.Expr | None = None
 
     @property
     def shape(self) -> Shape:
@@ -70,6 +74,13 @@ class Step:
         """``quantity = expr`` in LaTeX; :func:`chainrule.expr.parse` reads it back to
         ``Equation((quantity, expr))`` with the derivation's symbols."""
         return f"{self.lhs} = {self.rhs}"
+
+    @property
+    def full_latex(self) -> str:
+        """``quantity = expr = simplified`` where a simplified form exists, else :attr:`latex`."""
+        if self.simplified is None:
+            return self.latex
+        return f"{self.latex} = {to_latex(self.simplified)}"
 
     @property
     def equation(self) -> T.Equation:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import elementwise as ew
 from chainrule.expr.exact import to_float
 
 __all__ = ["FUNCTIONS", "FunctionSpec", "apply_function"]
@@ -60,22 +61,17 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 }
 
 
-def _sigmoid(x: Any) -> Any:
-    # Split by sign so that exp never overflows.
-    x = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
 def _float_unary(name: str, order: int, x: Any) -> Any:
+    # relu, sigmoid, tanh and softmax are the engine's own (chainrule.elementwise): relu'
+    # here is the ReLU layer's backward mask, sigma' the Sigmoid layer's h (1 - h)
     if name == "relu":
-        return [np.maximum(x, 0.0), (x > 0).astype(float), np.zeros_like(x)][order]
+        return [ew.relu(x), ew.relu_grad(x), np.zeros_like(x)][order]
     if name == "sigmoid":
-        s = _sigmoid(x)
-        return [s, s * (1 - s), s * (1 - s) * (1 - 2 * s)][order]
+        s = ew.sigmoid(x)
+        return [s, ew.sigmoid_grad(s), ew.sigmoid_grad(s) * (1 - 2 * s)][order]
     if name == "tanh":
-        t = np.tanh(x)
-        return [t, 1 - t * t, -2 * t * (1 - t * t)][order]
+        t = ew.tanh(x)
+        return [t, ew.tanh_grad(t), -2 * t * ew.tanh_grad(t)][order]
     if name == "exp":
         return np.exp(x)
     if name == "log":
@@ -86,8 +82,7 @@ def _float_unary(name: str, order: int, x: Any) -> Any:
     if name == "identity":
         return [x * 1.0, np.ones_like(x), np.zeros_like(x)][order]
     if name == "softmax":
-        shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
-        return shifted / np.sum(shifted, axis=-1, keepdims=True)
+        return ew.softmax(x)
     raise KeyError(name)
 
 

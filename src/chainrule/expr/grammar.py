@@ -104,7 +104,28 @@ def check_text(text: object) -> str:
         )
     if not text.strip():
         raise error_at("the formula is empty", text, len(text))
+    _check_brackets(text)
     return text
+
+
+def _check_brackets(text: str) -> None:
+    """Refuse brackets nested deeper than :data:`MAX_DEPTH` in one linear pass, before any
+    parser runs (each bracket is at least one level of the parse tree)."""
+    depth = 0
+    for pos, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise limit_error(f"the formula nests deeper than {MAX_DEPTH} levels", text, pos)
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+
+
+def limit_error(message: str, text: str, pos: int) -> ExpressionError:
+    """An error for input beyond a limit: no other reading of the text can help."""
+    error = error_at(message, text, pos)
+    error.limit = True  # type: ignore[attr-defined]
+    return error
 
 
 def mark_norms(text: str) -> str:
@@ -182,6 +203,6 @@ def _check_size(tree: Any, text: str, offset: int) -> None:
                 else f"has more than {MAX_NODES} parts"
             )
             pos = getattr(node.meta, "start_pos", 0) if isinstance(node, Tree) else node.start_pos
-            raise error_at(f"the formula {what}", text, offset + (pos or 0))
+            raise limit_error(f"the formula {what}", text, offset + (pos or 0))
         if isinstance(node, Tree):
             stack.extend((child, depth + 1) for child in node.children)

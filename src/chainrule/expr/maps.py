@@ -126,14 +126,24 @@ def _simplify_node(e: T.Expr) -> T.Expr | None:
 
 
 def _untransposed(e: T.Expr) -> T.Expr | None:
-    """``x`` when ``e`` is ``x^T`` or an element-wise combination of transposes, else None."""
+    """``x`` when ``e`` is ``x^T`` or an element-wise combination of transposes (and of
+    scalars), else None."""
+    if not e.shape:
+        return e
     if isinstance(e, T.Transpose):
         return e.operand
+    parts: list[T.Expr | None]
     if isinstance(e, _ELEMENTWISE):
-        left = e.left if not e.left.shape else _untransposed(e.left)
-        right = e.right if not e.right.shape else _untransposed(e.right)
-        if left is not None and right is not None:
-            return type(e)(left, right)
+        parts = [_untransposed(e.left), _untransposed(e.right)]
+        return None if None in parts else type(e)(*parts)
+    if isinstance(e, T.Neg | T.Scale):
+        inner = _untransposed(e.operand)
+        if inner is None:
+            return None
+        return T.Neg(inner) if isinstance(e, T.Neg) else T.Scale(e.factor, inner)
+    if isinstance(e, T.Apply) and e.function != "softmax":
+        parts = [_untransposed(a) for a in e.args]
+        return None if None in parts else T.Apply(e.function, tuple(parts), e.order)
     return None
 
 

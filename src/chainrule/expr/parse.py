@@ -81,6 +81,8 @@ def _read(text: str, table: SymbolTable, syntax: str) -> Expr:
     try:
         return build(text, table, "numpy")
     except ExpressionError as numpy_error:
+        if getattr(numpy_error, "limit", False):
+            raise  # too long or too deep to read at all: the LaTeX reader would say the same
         try:
             return build(text, table, "latex")
         except ExpressionError as latex_error:

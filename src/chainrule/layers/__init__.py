@@ -7,19 +7,22 @@ Every layer maps an upstream gradient ``G = dL/d(out)`` of the output's shape to
 ===========  =====================================  ==========================================
 layer        forward                                backward (``G`` is dL/d out)
 ===========  =====================================  ==========================================
-Linear       :math:`Z = X W^\top + b`               :math:`dW = G^\top X,\ db = 1^\top G,\ dX = G W`
+Linear       :math:`Z = X W^\top + b`               :math:`dW = G^\top X,\ db = \mathbf{1}_n^\top G,\ dX = G W`
 ReLU         :math:`h = \max(z, 0)`                 :math:`dz = G \odot [z > 0]`  (ReLU'(0) = 0)
 LeakyReLU    :math:`h = z` if z > 0 else `a z`      :math:`dz = G \odot (1` if z > 0 else `a)`
 Sigmoid      :math:`h = 1 / (1 + e^{-z})`           :math:`dz = G \odot h \odot (1 - h)`
 Tanh         :math:`h = \tanh z`                    :math:`dz = G \odot (1 - h^2)`
 Identity     :math:`h = z`                          :math:`dz = G`
-Softmax      :math:`s_k = e^{z_k} / \sum_j e^{z_j}` :math:`dz = s \odot (G - (G \odot s) 1)`
+Softmax      :math:`s_k = e^{z_k} / \sum_j e^{z_j}` :math:`dz = s \odot (G - (G \odot s) \mathbf{1}_{d \times 1})`
 ===========  =====================================  ==========================================
 
 Buffers: inside a :class:`~chainrule.model.Sequential`, a layer writes its output and its
 input gradient into arrays it allocates once per batch shape and reuses. The model turns this
 off for the arrays it hands back to the caller (the last output, the input gradient), so a
 result a user holds is never overwritten by a later call.
+
+The backward column is tested against each class's own formula trees
+(``tests/derive/test_docstring_tables.py``), which are tested against its NumPy code.
 
 One idea per file: :mod:`~chainrule.layers.base` (``Layer``, ``Parameter``),
 :mod:`~chainrule.layers.linear` (``Linear``, ``INITS``) and

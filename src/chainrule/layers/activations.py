@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from chainrule import elementwise as ew
 from chainrule.errors import ConfigError
 from chainrule.expr import tree as T
 from chainrule.formulas import Formulas, Names
@@ -95,10 +96,10 @@ class ReLU(Activation):
         return T.Apply("relu", (Z,)), T.ElementwiseProduct(G, T.Indicator(Z, ">", _ZERO))
 
     def _function(self, Z, H):
-        np.maximum(Z, 0, out=H)
+        ew.relu(Z, out=H)
 
     def _derivative(self, G, dZ):
-        np.greater(self._z, 0, out=dZ)
+        ew.relu_grad(self._z, out=dZ)
         dZ *= G
 
 
@@ -122,12 +123,11 @@ class LeakyReLU(Activation):
         return T.Apply("max", (Z, T.Scale(a, Z))), T.ElementwiseProduct(G, mask)
 
     def _function(self, Z, H):
-        np.multiply(Z, self.slope, out=H)
-        np.maximum(H, Z, out=H)  # max(z, a z) is leaky ReLU because 0 <= a < 1
+        ew.leaky_relu(Z, self.slope, out=H)
 
     def _derivative(self, G, dZ):
-        np.multiply(G, self.slope, out=dZ)
-        np.copyto(dZ, G, where=self._z > 0)
+        ew.leaky_relu_grad(self._z, self.slope, out=dZ)
+        dZ *= G
 
 
 class Sigmoid(Activation):
@@ -144,26 +144,15 @@ class Sigmoid(Activation):
         return T.Apply("sigmoid", (Z,)), local
 
     def _function(self, Z, H):
-        stable_sigmoid(Z, out=H)
+        ew.sigmoid(Z, out=H)
 
     def _derivative(self, G, dZ):
-        H = self._h
-        np.subtract(1, H, out=dZ)
-        dZ *= H
+        ew.sigmoid_grad(self._h, out=dZ)
         dZ *= G
 
 
-def stable_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    r""":math:`\sigma(z)` without overflow: :math:`1/(1+e^{-|z|})` for z >= 0 and
-    :math:`e^{-|z|}/(1+e^{-|z|})` for z < 0. ``out`` may not alias ``z``."""
-    if out is None:
-        out = np.empty_like(z)
-    e = np.exp(-np.abs(z))
-    np.add(e, 1.0, out=out)
-    np.reciprocal(out, out=out)
-    np.multiply(e, out, out=e)
-    np.copyto(out, e, where=z < 0)
-    return out
+#: The stable sigmoid of :mod:`chainrule.elementwise` (kept under its old name).
+stable_sigmoid = ew.sigmoid
 
 
 class Tanh(Activation):
@@ -175,11 +164,10 @@ class Tanh(Activation):
         return T.Apply("tanh", (Z,)), T.ElementwiseProduct(G, T.Sub(_ONE, T.Power(H, _TWO)))
 
     def _function(self, Z, H):
-        np.tanh(Z, out=H)
+        ew.tanh(Z, out=H)
 
     def _derivative(self, G, dZ):
-        np.multiply(self._h, self._h, out=dZ)
-        np.subtract(1, dZ, out=dZ)
+        ew.tanh_grad(self._h, out=dZ)
         dZ *= G
 
 
@@ -221,13 +209,7 @@ class Softmax(Activation):
         return T.Apply("softmax", (Z,)), T.ElementwiseProduct(H, T.Sub(G, inner))
 
     def _function(self, Z, S):
-        np.subtract(Z, Z.max(axis=1, keepdims=True), out=S)
-        np.exp(S, out=S)
-        S /= S.sum(axis=1, keepdims=True)
+        ew.softmax(Z, out=S)
 
     def _derivative(self, G, dZ):
-        S = self._h
-        np.multiply(G, S, out=dZ)
-        inner = dZ.sum(axis=1, keepdims=True)
-        np.subtract(G, inner, out=dZ)
-        dZ *= S
+        ew.softmax_backward(self._h, G, out=dZ)

@@ -8,7 +8,7 @@ loss                    value (mean)                                        grad
 ======================  ==================================================  ==============================
 HalfSquaredError        :math:`\frac1n\sum_k \tfrac12\|f_k - y_k\|^2`          :math:`(f - y)/n`
 MeanSquaredError        :math:`\frac1n\sum_k \|f_k - y_k\|^2`                  :math:`2 (f - y)/n`
-BinaryCrossEntropy      :math:`-\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`        :math:`(p-y)/(p(1-p)\,n)`
+BinaryCrossEntropy      :math:`-\frac1n\sum [y\ln p + (1-y)\ln(1-p)]`        :math:`(p-y)/(p\odot(1-p)\,n)`
   ``from_logits``       the same with :math:`p = \sigma(f)`                   :math:`(\sigma(f) - y)/n`
 SoftmaxCrossEntropy     :math:`-\frac1n\sum_k \ln \mathrm{softmax}(f_k)_{y_k}`  :math:`(\mathrm{softmax}(f) - 1_y)/n`
 ======================  ==================================================  ==============================

@@ -37,6 +37,9 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+import numpy as np
+
+from chainrule import elementwise as ew
 from chainrule.errors import ExpressionError
 
 __all__ = ["FLOW_RULES", "FlowRule", "Value", "maximum", "minimum", "provide_picture",
@@ -291,24 +294,20 @@ class Value:
         return Value._result("log", math.log(a), (self,), (1.0 / a,))
 
     def sigmoid(self) -> Value:
-        """:math:`z = \\sigma(a) = 1/(1 + e^{-a})`, :math:`\\partial z/\\partial a = z(1 - z)`."""
-        a = self.data
-        if a >= 0.0:
-            z = 1.0 / (1.0 + math.exp(-a))
-        else:  # the same number, written so that exp cannot overflow for very negative a
-            e = math.exp(a)
-            z = e / (1.0 + e)
-        return Value._result("sigmoid", z, (self,), (z * (1.0 - z),))
+        """:math:`z = \\sigma(a) = 1/(1 + e^{-a})`, :math:`\\partial z/\\partial a = z(1 - z)`
+        (both from :mod:`chainrule.elementwise`, as the Sigmoid layer computes them)."""
+        z = float(ew.sigmoid(np.float64(self.data)))
+        return Value._result("sigmoid", z, (self,), (float(ew.sigmoid_grad(np.float64(z))),))
 
     def tanh(self) -> Value:
         """:math:`z = \\tanh a`, :math:`\\partial z/\\partial a = 1 - z^2`."""
-        z = math.tanh(self.data)
-        return Value._result("tanh", z, (self,), (1.0 - z * z,))
+        z = float(ew.tanh(np.float64(self.data)))
+        return Value._result("tanh", z, (self,), (float(ew.tanh_grad(np.float64(z))),))
 
     def relu(self) -> Value:
         """:math:`z = \\max(0, a)`, :math:`\\partial z/\\partial a = [a > 0]` (so 0 at 0)."""
-        a = self.data
-        return Value._result("relu", a if a > 0.0 else 0.0, (self,), (1.0 if a > 0.0 else 0.0,))
+        a = np.float64(self.data)
+        return Value._result("relu", float(ew.relu(a)), (self,), (float(ew.relu_grad(a)),))
 
     def __abs__(self) -> Value:
         """:math:`z = |a|`, :math:`\\partial z/\\partial a = \\operatorname{sign}(a)` (0 at 0)."""

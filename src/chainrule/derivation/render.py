@@ -1,0 +1,234 @@
+"""Printing a derivation: LaTeX (``aligned`` blocks, or a whole document), Markdown with
+``$$`` blocks, a self-contained HTML page with MathML, Unicode text, JSON.
+
+Every format prints the same :func:`~chainrule.derivation.sections.sections`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from chainrule.derivation.sections import Line, sections, shape_latex, shape_text
+
+__all__ = [
+    "latex_text",
+    "to_document",
+    "to_html",
+    "to_json",
+    "to_latex",
+    "to_markdown",
+    "to_text",
+    "unicode",
+]
+
+_TEXT_ESCAPES = {
+    "\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
+    "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}",
+    "<": "\\textless{}", ">": "\\textgreater{}",
+}  # fmt: skip
+
+
+def latex_text(text: str) -> str:
+    """Plain text made safe for LaTeX's text mode."""
+    return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
+
+
+def _aligned(lines: list[Line]) -> str:
+    rows = []
+    for line in lines:
+        lhs, _, rhs = line.latex.partition(" = ")
+        shape = f" && \\in {shape_latex(line.shape)}" if line.shape is not None else ""
+        rows.append(f"  {lhs} &= {rhs}{shape}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _notes_latex(lines: list[Line]) -> list[str]:
+    return [f"\\noindent\\emph{{Note.}} {latex_text(ln.note)}\\par" for ln in lines if ln.note]
+
+
+def _header(d) -> str:
+    return (
+        f"Backprop derivation: notation {d.notation.name}, layout {d.layout}, "
+        f"{'a mini-batch' if d.batch else 'one example'}"
+    )
+
+
+def to_latex(d, verification=None) -> str:
+    """LaTeX fragments: each section a comment, an ``aligned`` block in ``\\[ \\]`` and its
+    notes; paste into a document that loads amsmath and amssymb."""
+    parts = [f"% {_header(d)}"]
+    for sec in sections(d):
+        parts.append(f"% {sec.title}")
+        parts.extend(f"% {p}" for p in sec.prose)
+        if sec.lines:
+            parts.append("\\[\n" + _aligned(sec.lines) + "\n\\]")
+            parts.extend(f"% Note: {ln.note}" for ln in sec.lines if ln.note)
+    if verification is not None:
+        parts.append(f"% {_closing(verification)}")
+    return "\n".join(parts) + "\n"
+
+
+def to_document(d, verification=None) -> str:
+    """A complete ``.tex`` file (article, amsmath and amssymb only) that pdflatex compiles."""
+    body = [
+        "\\documentclass{article}",
+        "\\usepackage{amsmath,amssymb}",
+        "\\allowdisplaybreaks",
+        "\\begin{document}",
+        f"\\section*{{{latex_text(_header(d))}}}",
+    ]
+    for sec in sections(d):
+        body.append(f"\\subsection*{{{latex_text(sec.title)}}}")
+        if sec.prose:
+            body.append("\\begin{itemize}")
+            body.extend(f"  \\item {latex_text(p)}" for p in sec.prose)
+            body.append("\\end{itemize}")
+        if sec.lines:
+            body.append("\\begin{equation*}\n" + _aligned(sec.lines) + "\n\\end{equation*}")
+            body.extend(_notes_latex(sec.lines))
+    if verification is not None:
+        body.append(f"\\paragraph{{Verified.}} {latex_text(_closing(verification))}")
+    body.append("\\end{document}")
+    return "\n".join(b for b in body if b) + "\n"
+
+
+def to_markdown(d, verification=None) -> str:
+    """Markdown with ``$$`` blocks (renders in Jupyter and on code hosts)."""
+    parts = [f"# {_header(d)}"]
+    for sec in sections(d):
+        parts.append(f"## {sec.title}")
+        parts.extend(f"- {p}" for p in sec.prose)
+        if sec.lines:
+            parts.append("$$\n" + _aligned(sec.lines) + "\n$$")
+            parts.extend(f"> {ln.note}" for ln in sec.lines if ln.note)
+    if verification is not None:
+        parts.append(f"*{_closing(verification)}*")
+    return "\n\n".join(parts) + "\n"
+
+
+def _mathml(latex: str) -> str:
+    from latex2mathml.converter import convert
+
+    return convert(latex, display="block")
+
+
+def to_html(d, verification=None) -> str:
+    """A self-contained HTML page: MathML for every equation (no CDN, no JavaScript)."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(_header(d))}</title>",
+        "<style>body{font-family:serif;max-width:60em;margin:2em auto;padding:0 1em}"
+        "td{padding:.3em .6em;vertical-align:middle}.shape{color:#555}"
+        ".note{color:#444;font-style:italic}</style>",
+        "</head><body>",
+        f"<h1>{html.escape(_header(d))}</h1>",
+    ]
+    for sec in sections(d):
+        out.append(f"<h2>{html.escape(sec.title)}</h2>")
+        if sec.prose:
+            out.append("<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in sec.prose) + "</ul>")
+        if sec.lines:
+            out.append("<table>")
+            for ln in sec.lines:
+                shape = shape_text(ln.shape) if ln.shape is not None else ""
+                out.append(
+                    f"<tr><td>{_mathml(ln.latex)}</td>"
+                    f'<td class="shape">{html.escape(shape)}</td></tr>'
+                )
+                if ln.note:
+                    out.append(f'<tr><td class="note" colspan="2">{html.escape(ln.note)}</td></tr>')
+            out.append("</table>")
+    if verification is not None:
+        out.append(f"<p><em>{html.escape(_closing(verification))}</em></p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+_UNICODE = {
+    "delta": "δ", "lambda": "λ", "sigma": "σ", "theta": "θ",
+    "alpha": "α", "beta": "β", "epsilon": "ε", "eta": "η", "mu": "μ",
+}  # fmt: skip
+
+
+_SCRIPT = {"L": "ℒ", "J": "𝒥", "E": "ℰ"}
+
+
+def unicode(text: str) -> str:
+    """The plain (NumPy-like) text with Greek letters, hats and transposes in Unicode:
+    ``dL/dW_2 = delta_2.T @ h_1`` becomes ``dL/dW_2 = δ_2ᵀ @ h_1``."""
+    text = re.sub(r"([A-Za-z])_mathcal", lambda m: _SCRIPT.get(m.group(1), m.group(1)), text)
+    for word, char in _UNICODE.items():
+        text = re.sub(rf"(?<![A-Za-z]){word}(?![a-z])", char, text)
+    text = re.sub(r"\b([A-Za-z])_hat\b", "\\1\u0302", text)
+    return re.sub(r"\.T\b", "ᵀ", text)
+
+
+def to_text(d, verification=None) -> str:
+    """Unicode text for a terminal."""
+    out = [_header(d), ""]
+    for sec in sections(d):
+        out.append(sec.title)
+        out.extend(f"  - {p}" for p in sec.prose)
+        for ln in sec.lines:
+            shape = f"   [{shape_text(ln.shape)}]" if ln.shape is not None else ""
+            out.append(f"  {unicode(ln.text)}{shape}")
+            if ln.note:
+                out.append(f"      note: {ln.note}")
+        out.append("")
+    if verification is not None:
+        out.append(_closing(verification))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def to_json(d, verification=None) -> str:
+    """Every step: name, kind, layer, LaTeX, text, shape, note, and the error measured when
+    verified; with the conventions and the notation."""
+    return json.dumps(as_data(d, verification), indent=2, ensure_ascii=False) + "\n"
+
+
+def as_data(d, verification=None) -> dict[str, Any]:
+    from chainrule.expr.render import to_latex as tree_latex
+
+    steps = []
+    for s in d.steps:
+        item: dict[str, Any] = {
+            "name": s.name,
+            "kind": s.kind,
+            "layer": s.layer,
+            "param": s.param,
+            "quantity": s.lhs,
+            "latex": s.latex,
+            "rhs": s.rhs,
+            "expanded": tree_latex(s.expanded),
+            "simplified": None if s.simplified is None else tree_latex(s.simplified),
+            "text": s.text,
+            "shape": [str(x) if isinstance(x, str) else x for x in s.shape],
+            "note": s.note,
+        }
+        if d.form != "matrix" and s.name in d.element:
+            item["element"] = d.element[s.name].latex
+        if verification is not None:
+            item["error"] = verification.errors.get(s.name)
+        steps.append(item)
+    data: dict[str, Any] = {
+        "notation": d.notation.name,
+        "layout": d.layout,
+        "batch": d.batch,
+        "form": d.form,
+        "conventions": sections(d)[0].prose,
+        "steps": steps,
+    }
+    if verification is not None:
+        data["verified"] = {"ok": verification.ok, "max_error": verification.max_error}
+    return data
+
+
+def _closing(v) -> str:
+    return (
+        f"Verified against the engine: {len(v.errors)} formulas, largest relative error "
+        f"{v.max_error:.2g} ({'ok' if v.ok else 'FAILED'})."
+    )
