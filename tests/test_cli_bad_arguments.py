@@ -127,6 +127,24 @@ def test_a_mistake_is_one_message_and_its_exit_code(
     assert not (tmp_path / "runs").exists(), "a usage error left a run folder behind"
 
 
+def _wait_until_loading(proc, timeout=60.0):
+    """Block until the child is past the interpreter's own start-up and loading NumPy.
+
+    A fixed sleep raced the interpreter's start on a loaded machine (a Ctrl-C inside
+    ``site`` is Python's, before any chainrule code runs); NumPy's core extension in the
+    child's memory map means chainrule's modules are loading, which is the window tested.
+    """
+    maps = Path(f"/proc/{proc.pid}/maps")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if "_multiarray_umath" in maps.read_text(errors="replace"):
+                return
+        except OSError:
+            return
+        time.sleep(0.005)
+
+
 def _start(argv, cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.Popen(
@@ -141,7 +159,7 @@ def _start(argv, cwd):
 
 def test_ctrl_c_while_the_modules_load_is_a_message_and_130(tmp_path):
     proc = _start(["train", "--epochs", "1"], tmp_path)
-    time.sleep(0.25)  # the interpreter is up; numpy and the commands are still loading
+    _wait_until_loading(proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err

@@ -98,16 +98,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _Parser.json_errors = "--json" in argv
     previous = _install_sigterm()
+    previous_int, seen = _install_sigint()
     try:
         return _main(argv)
     except KeyboardInterrupt as err:  # while the modules load, before a command runs
         code = getattr(err, "exit_code", Interrupted.exit_code)
         print("terminated" if code == Terminated.exit_code else "interrupted", file=sys.stderr)
         return code
+    except ImportError:
+        # A Ctrl-C inside an extension module's C initialisation (NumPy's) surfaces as
+        # that module's ImportError, not as KeyboardInterrupt.
+        if not seen:
+            raise
+        print("interrupted", file=sys.stderr)
+        return Interrupted.exit_code
     finally:
         _Parser.json_errors = False
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def _install_sigint() -> tuple[Any, list[int]]:
+    """Python's own Ctrl-C behaviour, also noting that a Ctrl-C arrived (see ``main``)."""
+    seen: list[int] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    try:
+        return signal.signal(signal.SIGINT, on_sigint), seen
+    except ValueError:  # not the main thread
+        return None, seen
 
 
 def _install_sigterm() -> Any:

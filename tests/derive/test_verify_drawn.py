@@ -146,6 +146,7 @@ def _report_count():
     max_examples=EXAMPLES,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure is reported unshrunk
+    derandomize=os.environ.get("CHAINRULE_DERIVE_EXAMPLES") is None,  # the suite: fixed draws
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(problems())
@@ -160,11 +161,12 @@ def test_drawn_derivations_equal_engine_and_central_differences(p):
     values = d.values(X, y)
     reg = cr.L2(p["l2"]) if p["l2"] else None
     numeric = _central_differences(model, loss, reg, X, y)
-    for name, g in numeric.items():
-        step = d.step(name)
-        q = d.plan.q[f"d{name}"]
-        formula = q.to_engine(step.expr.evaluate(values))
-        assert relative_error(formula, g) < 1e-9, (p, name, relative_error(formula, g))
+    formula = {n: d.plan.q[f"d{n}"].to_engine(d.step(n).expr.evaluate(values)) for n in numeric}
+    # normwise over the whole gradient: central differences resolve an entry to ~1e-14
+    # absolute, which is 1e-9 of the gradient's size, not always of a vanishing layer's
+    flat = np.concatenate([formula[n].ravel() for n in numeric])
+    fd = np.concatenate([numeric[n].ravel() for n in numeric])
+    assert relative_error(flat, fd) < 1e-9, (p, relative_error(flat, fd))
     for step in d.steps:
         assert cr.expr.parse(step.latex, d.symbols) == step.equation, step.latex
     VERIFIED["derivations"] += 1

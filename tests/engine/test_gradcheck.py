@@ -117,6 +117,15 @@ def test_kinks_are_detected_skipped_and_counted():
     assert allowed.ok and [c.name for c in allowed.inconclusive] == ["W1", "b1", "W2"]
 
 
+def test_units_inactive_on_every_example_are_noted_but_the_check_passes():
+    model = cr.Sequential([cr.Linear(3, 4), cr.ReLU(), cr.Linear(4, 1)], dtype=np.float64, seed=0)
+    model.layers[0].b.value[0] = -100.0  # unit 1 of ReLU 1 is off on any input
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    report = cr.gradcheck(model, cr.HalfSquaredError(), X, np.ones((5, 1)))
+    assert report.ok and not report.inconclusive
+    assert "ReLU 1: 1 of 4 units inactive on every example" in report.notes[0]
+
+
 def test_a_layer_inactive_on_every_example_makes_the_check_inconclusive_and_says_where():
     # README's first example at seed 0: every unit of ReLU 2 is off on both examples, so
     # every gradient is exactly 0 and analytic and numeric "agree" without testing anything

@@ -33,7 +33,11 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ConfigError
-from chainrule.gradcheck.activity import inactive_layers, inconclusive_reasons
+from chainrule.gradcheck.activity import (
+    inactive_layers,
+    inconclusive_reasons,
+    partly_inactive_notes,
+)
 from chainrule.gradcheck.probe import Probing, Target, check_one
 from chainrule.gradcheck.report import GradcheckReport, ParameterCheck
 from chainrule.losses import L2, Loss
@@ -104,7 +108,8 @@ def gradcheck(
         total = sum(p.value.size for p in params.values())
         mode = "full" if total <= FULL_CHECK_LIMIT else "directions"
     value, dX, analytic, analytic_l2 = _analytic_gradients(m, loss, X, y, reg, check_input)
-    dead = inactive_layers(m)  # of the analytic forward, before any probe moves a weight
+    # of the analytic forward, before any probe moves a weight
+    dead, partly = inactive_layers(m), partly_inactive_notes(m)
 
     def data_loss() -> float:
         return loss.forward(m.forward(X, check=False), y)
@@ -128,7 +133,7 @@ def gradcheck(
     for c in checks:
         c.inconclusive = reasons.get((c.name, c.part))
         c.ok = c.ok and c.inconclusive is None
-    notes = list(reasons.values())
+    notes = [*reasons.values(), *partly]
     if any(c.n_kinks for c in checks):
         notes.append(
             "Probes that moved a ReLU input across 0 were skipped (its derivative jumps there)."

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["inactive_layers", "inconclusive_reasons"]
+__all__ = ["inactive_layers", "inconclusive_reasons", "partly_inactive_notes"]
 
 
 def inactive_layers(model: Any) -> list[tuple[str, int, int]]:
@@ -36,6 +36,24 @@ def inactive_layers(model: Any) -> list[tuple[str, int, int]]:
         if not np.any(sides):
             dead.append((layer.label, k, int(sides.shape[0])))
     return dead
+
+
+def partly_inactive_notes(model: Any) -> list[str]:
+    """A note for each zero-slope kinked layer of the last forward with some (not all) units
+    inactive on every example: the weights into those units get gradient 0, and their
+    entries of the check compare 0 with 0."""
+    notes = []
+    for layer in model.layers:
+        sides = layer.kink_sides()
+        if sides is None or getattr(layer, "slope", 0.0) != 0.0 or sides.ndim != 2:
+            continue
+        dead = int(np.count_nonzero(~sides.any(axis=0)))
+        if 0 < dead < sides.shape[1]:
+            notes.append(
+                f"{layer.label}: {dead} of {sides.shape[1]} units inactive on every example "
+                "(the gradients into them are 0, so those entries test nothing)."
+            )
+    return notes
 
 
 def inconclusive_reasons(
