@@ -50,8 +50,8 @@ _LAZY_ATTRS: dict[str, str] = {
     "SoftmaxCrossEntropy": "chainrule.losses",
     "L2": "chainrule.losses",
     "Sequential": "chainrule.model",
-    "gradcheck": "chainrule.gradcheck",
-    "GradcheckReport": "chainrule.gradcheck",
+    "gradcheck": "chainrule.gradient_check",
+    "GradcheckReport": "chainrule.gradient_check",
     # training
     "SGD": "chainrule.optim",
     "Momentum": "chainrule.optim",

@@ -37,7 +37,7 @@ def central_difference_gradient(rbm: RBM, V: np.ndarray, eps: float) -> dict[str
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """||a - b|| / (||a|| + ||b||), the measure of chainrule.gradcheck: it stays meaningful
+    """||a - b|| / (||a|| + ||b||), the measure of chainrule.gradient_check: it stays meaningful
     when single entries are near 0."""
     return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 

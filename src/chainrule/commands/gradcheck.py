@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace, name: str) -> Any:
     """The gradient check of zoo network ``name`` on its example batch."""
     from chainrule import zoo
-    from chainrule.gradcheck import gradcheck
+    from chainrule.gradient_check import gradcheck
 
     net = zoo.build(name, seed=args.seed)
     note(args, f"checking {name} ...")

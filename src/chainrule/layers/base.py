@@ -97,7 +97,7 @@ class Layer:
     def kink_sides(self) -> np.ndarray | None:
         """Where the last forward's inputs lie relative to the layer's kinks (points where
         its derivative jumps), as an array that changes whenever an input crosses one; None
-        for a smooth layer. :func:`~chainrule.gradcheck.gradcheck` skips a probe that
+        for a smooth layer. :func:`~chainrule.gradient_check.gradcheck` skips a probe that
         changes it."""
         return None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chainrule.gradcheck.report import ParameterCheck
+from chainrule.gradient_check.report import ParameterCheck
 
 __all__ = ["Probing", "Target", "check_one"]
 

@@ -33,13 +33,13 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ConfigError
-from chainrule.gradcheck.activity import (
+from chainrule.gradient_check.activity import (
     inactive_layers,
     inconclusive_reasons,
     partly_inactive_notes,
 )
-from chainrule.gradcheck.probe import Probing, Target, check_one
-from chainrule.gradcheck.report import GradcheckReport, ParameterCheck
+from chainrule.gradient_check.probe import Probing, Target, check_one
+from chainrule.gradient_check.report import GradcheckReport, ParameterCheck
 from chainrule.losses import L2, Loss
 
 __all__ = ["GradcheckReport", "ParameterCheck", "gradcheck"]
