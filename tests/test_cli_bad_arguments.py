@@ -67,6 +67,9 @@ CASES = [
     (["rbm", "train", "--out", "{file}"], USAGE, "--out"),
     (["explore", "--model", "nope"], USAGE, "unknown zoo network"),
     (["explore", "--port", "abc"], USAGE, "invalid int value"),
+    (["explore", "--layers", ""], USAGE, "--layers is empty"),
+    (["explore", "--rows", "0"], USAGE, "--rows must be a whole number >= 1"),
+    (["explore", "--layers", "3-relu-1", "--inputs", "0"], USAGE, "--inputs must be"),
     (["explore", "missing.chainrule"], DATA, "does not exist"),
 ]
 

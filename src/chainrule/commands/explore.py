@@ -13,6 +13,7 @@ import importlib.util
 import sys
 import threading
 
+from chainrule.arguments import positive_int
 from chainrule.commands.output import add_json_flag, emit
 from chainrule.errors import ConfigError
 
@@ -56,16 +57,26 @@ def check_web_stack() -> None:
         )
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse contradictory or empty choices before anything is loaded (ConfigError, exit 2)."""
+    if args.checkpoint and (args.model or args.layers):
+        raise ConfigError("give a CHECKPOINT or --model or --layers, not two of them")
+    if args.layers is not None and not args.layers.strip():
+        raise ConfigError('--layers is empty; give widths and activations such as "3-relu-1"')
+    if args.inputs is not None:
+        if not args.layers:
+            raise ConfigError("--inputs sets the input width of a --layers network; give --layers")
+        positive_int(args.inputs, f"--inputs must be a whole number >= 1, got {args.inputs}")
+    positive_int(args.rows, f"--rows must be a whole number >= 1, got {args.rows}")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_arguments(args)
     check_web_stack()
     from chainrule.explore.network import build_setup, load_examples
     from chainrule.explore.server import bind, serve
     from chainrule.explore.session import Session
 
-    if args.checkpoint and (args.model or args.layers):
-        raise ConfigError("give a CHECKPOINT or --model or --layers, not two of them")
-    if args.inputs is not None and not args.layers:
-        raise ConfigError("--inputs sets the input width of a --layers network; give --layers")
     data = load_examples(args.data, args.rows) if args.data else None
     setup = build_setup(
         model=args.model,
