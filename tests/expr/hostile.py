@@ -131,15 +131,16 @@ def _values_for(symbols: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return values
 
 
-def mutate(text: str, rng: random.Random) -> str:
-    """Delete, insert a token, repeat or move a random piece of ``text``, 1 to 4 times."""
+def mutate(text: str, rng: random.Random, tokens: list[str] = TOKENS) -> str:
+    """Delete, insert one of ``tokens``, repeat or move a random piece of ``text``, 1 to 4
+    times."""
     for _ in range(rng.randint(1, 4)):
         i, j = sorted(rng.randrange(len(text) + 1) for _ in range(2))
         choice = rng.randrange(4)
         if choice == 0:
             text = text[:i] + text[j:]
         elif choice == 1:
-            text = text[:i] + rng.choice(TOKENS) + text[i:]
+            text = text[:i] + rng.choice(tokens) + text[i:]
         elif choice == 2:
             text = text[:i] + text[i:j] * rng.randint(2, 5) + text[j:]
         else:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import chainrule as cr
 
+from . import hostile
 from .seed_formulas import CONTEXTS, FORMULAS
 
 SYMBOLS = {**CONTEXTS["000a"][0], **CONTEXTS["001a"][0], **CONTEXTS["004d"][0]}
@@ -59,18 +60,8 @@ def check(text: str) -> None:
 
 
 def mutate(text: str, rng: random.Random) -> str:
-    for _ in range(rng.randint(1, 4)):
-        i, j = sorted(rng.randrange(len(text) + 1) for _ in range(2))
-        choice = rng.randrange(4)
-        if choice == 0:
-            text = text[:i] + text[j:]
-        elif choice == 1:
-            text = text[:i] + rng.choice(TOKENS) + text[i:]
-        elif choice == 2:
-            text = text[:i] + text[i:j] * rng.randint(2, 5) + text[j:]
-        else:
-            text = text[:i] + text[j:] + text[i:j]
-    return text
+    """Mutate ``text`` with this file's tokens (the corpus's mutation, ``hostile.mutate``)."""
+    return hostile.mutate(text, rng, TOKENS)
 
 
 def soup(rng: random.Random) -> str:
