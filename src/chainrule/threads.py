@@ -9,7 +9,8 @@ first step of each block not counted), keeps the count with the smallest median 
 time, and looks again when the median of the last :data:`WINDOW` steps moves by more than
 a factor :data:`DRIFT` from what the choice was made on, or :data:`RECHECK_S` seconds
 after the last look. Looking is bounded: a candidate whose steps are :data:`GIVE_UP`
-times slower than the best is dropped at once, and the time spent looking stays under
+times slower than the best is dropped at once (after its first, uncounted step where
+that one is :data:`GIVE_UP_FIRST` times slower), and the time spent looking stays under
 :data:`MAX_PROBE_SHARE` of the run.
 
 What the choice changes in the results (OpenBLAS 0.3, measured in
@@ -49,6 +50,9 @@ DRIFT = 1.5
 RECHECK_S = 20.0
 #: A candidate whose median is this many times the best one's is dropped while looking.
 GIVE_UP = 3.0
+#: A count whose first step of a look (uncounted: it pays for the switch) takes this many
+#: times the best median so far is dropped without another step.
+GIVE_UP_FIRST = 10.0
 #: More threads must be faster by this share to be chosen (ties go to fewer threads).
 MARGIN = 0.05
 #: Most of the run's time that looking may take.
@@ -195,7 +199,7 @@ class ThreadChooser:
             count, counted = self._plan.pop(0)
             if counted:
                 self._times[count].append(seconds)
-            self._drop_hopeless()
+            self._drop_hopeless(count, seconds)
             if not self._plan:
                 self._decide(now)
             return
@@ -225,12 +229,19 @@ class ThreadChooser:
             (c, k > 0) for _ in range(ROUNDS) for c in self._candidates for k in range(BLOCK)
         ]
 
-    def _drop_hopeless(self) -> None:
+    def _drop_hopeless(self, count: int, seconds: float) -> None:
+        """Drop from the look every count whose median is :data:`GIVE_UP` times the best
+        one's, and the count just run at once where even its uncounted first step took
+        :data:`GIVE_UP_FIRST` times the best median: with a core taken by another program a
+        step with two threads can take 50 times as long, and each one more is lost time."""
         timed = {c: statistics.median(t) for c, t in self._times.items() if t}
-        if len(timed) < 2:
+        if not timed:
             return
         best = min(timed.values())
         slow = {c for c, m in timed.items() if m > GIVE_UP * best}
+        others = [m for c, m in timed.items() if c != count]
+        if others and seconds > GIVE_UP_FIRST * min(others):
+            slow.add(count)
         if slow:
             self._plan = [item for item in self._plan if item[0] not in slow]
 

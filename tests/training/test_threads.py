@@ -69,11 +69,20 @@ def test_keeps_the_faster_count(cost, expected):
 
 
 def test_a_hopeless_count_is_dropped_after_one_timed_step():
-    chooser, machine, _ = _chooser({1: 1.0, 2: 50.0})
+    chooser, machine, _ = _chooser({1: 1.0, 2: 5.0})
     with chooser:
         machine.run(chooser, 40)
     assert chooser.choice == 1
     assert machine.steps_at[2] == 2  # the uncounted switch step and one timed step
+
+
+def test_a_count_starved_by_another_program_costs_one_step():
+    # a second thread waiting for a core the scheduler gives elsewhere: 50 times slower
+    chooser, machine, _ = _chooser({1: 1.0, 2: 50.0})
+    with chooser:
+        machine.run(chooser, 40)
+    assert chooser.choice == 1
+    assert machine.steps_at[2] == 1  # only the uncounted switch step
 
 
 def test_looks_again_when_the_step_time_moves():
