@@ -8,7 +8,8 @@ few steps with each candidate count (blocks of :data:`BLOCK` steps, alternating,
 first step of each block not counted), keeps the count with the smallest median step
 time, and looks again when the median of the last :data:`WINDOW` steps moves by more than
 a factor :data:`DRIFT` from what the choice was made on, or :data:`RECHECK_S` seconds
-after the last look. Looking is bounded: a candidate whose steps are :data:`GIVE_UP`
+after the last look, or at once when a step with more than one thread takes
+:data:`GIVE_UP_FIRST` times what the choice was made on. Looking is bounded: a candidate whose steps are :data:`GIVE_UP`
 times slower than the best is dropped at once (after its first, uncounted step where
 that one is :data:`GIVE_UP_FIRST` times slower), and the time spent looking stays under
 :data:`MAX_PROBE_SHARE` of the run.
@@ -202,6 +203,12 @@ class ThreadChooser:
             self._drop_hopeless(count, seconds)
             if not self._plan:
                 self._decide(now)
+            return
+        if self.choice > 1 and seconds > GIVE_UP_FIRST * self._reference:
+            # threads that wait for a core another program took: look now, not after a
+            # window of such steps (the look runs the fewest threads first)
+            self._window.clear()
+            self._start_look()
             return
         self._window.append(seconds)
         if len(self._window) < WINDOW:

@@ -97,6 +97,21 @@ def test_looks_again_when_the_step_time_moves():
         assert [look["choice"] for look in chooser.looks] == [2, 1]
 
 
+def test_a_core_taken_away_costs_two_slow_steps():
+    # two threads chosen on a quiet machine; then another program takes a core and every
+    # step with two threads takes 50 times as long
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5})
+    with chooser:
+        machine.run(chooser, 100)
+        assert chooser.choice == 2
+        machine.cost = {1: 1.0, 2: 25.0}
+        before = machine.steps_at[2]
+        machine.run(chooser, 100)
+        assert chooser.choice == 1 and pools.n == 1
+        # the step that showed it and the uncounted first step of the look
+        assert machine.steps_at[2] - before == 2
+
+
 def test_looking_takes_a_bounded_share_of_the_time():
     # step times that keep jumping would trigger a look at every window
     chooser, machine, _ = _chooser({1: 1.0, 2: 0.9})
