@@ -56,19 +56,35 @@ def _header(d) -> str:
     )
 
 
+def _plain(d, verification, marks: dict[str, str], sep: str) -> str:
+    """The header, each section's title, prose, ``aligned`` block and notes, and the
+    closing line, each written into its format string of ``marks``; joined by ``sep``."""
+    parts = [marks["header"].format(_header(d))]
+    for sec in sections(d):
+        parts.append(marks["title"].format(sec.title))
+        parts.extend(marks["prose"].format(p) for p in sec.prose)
+        if sec.lines:
+            parts.append(marks["math"].format(_aligned(sec.lines)))
+            parts.extend(marks["note"].format(ln.note) for ln in sec.lines if ln.note)
+    if verification is not None:
+        parts.append(marks["closing"].format(_closing(verification)))
+    return sep.join(parts) + "\n"
+
+
+_LATEX_MARKS = {
+    "header": "% {}", "title": "% {}", "prose": "% {}", "math": "\\[\n{}\n\\]",
+    "note": "% Note: {}", "closing": "% {}",
+}  # fmt: skip
+_MARKDOWN_MARKS = {
+    "header": "# {}", "title": "## {}", "prose": "- {}", "math": "$$\n{}\n$$",
+    "note": "> {}", "closing": "*{}*",
+}  # fmt: skip
+
+
 def to_latex(d, verification=None) -> str:
     """LaTeX fragments: each section a comment, an ``aligned`` block in ``\\[ \\]`` and its
     notes; paste into a document that loads amsmath and amssymb."""
-    parts = [f"% {_header(d)}"]
-    for sec in sections(d):
-        parts.append(f"% {sec.title}")
-        parts.extend(f"% {p}" for p in sec.prose)
-        if sec.lines:
-            parts.append("\\[\n" + _aligned(sec.lines) + "\n\\]")
-            parts.extend(f"% Note: {ln.note}" for ln in sec.lines if ln.note)
-    if verification is not None:
-        parts.append(f"% {_closing(verification)}")
-    return "\n".join(parts) + "\n"
+    return _plain(d, verification, _LATEX_MARKS, "\n")
 
 
 def to_document(d, verification=None) -> str:
@@ -97,16 +113,7 @@ def to_document(d, verification=None) -> str:
 
 def to_markdown(d, verification=None) -> str:
     """Markdown with ``$$`` blocks (renders in Jupyter and on code hosts)."""
-    parts = [f"# {_header(d)}"]
-    for sec in sections(d):
-        parts.append(f"## {sec.title}")
-        parts.extend(f"- {p}" for p in sec.prose)
-        if sec.lines:
-            parts.append("$$\n" + _aligned(sec.lines) + "\n$$")
-            parts.extend(f"> {ln.note}" for ln in sec.lines if ln.note)
-    if verification is not None:
-        parts.append(f"*{_closing(verification)}*")
-    return "\n\n".join(parts) + "\n"
+    return _plain(d, verification, _MARKDOWN_MARKS, "\n\n")
 
 
 def _mathml(latex: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -98,6 +99,19 @@ class TraceRow:
         return " = ".join(parts)
 
 
+def _aligned_row(r: TraceRow) -> str:
+    """One row as an ``aligned`` block, each ``=`` of its chain on a line of its own."""
+    lhs, _, rest = r.latex.partition(" = ")
+    body = " \\\\\n".join(
+        f"  {lhs if i == 0 else ''} &= {line}" for i, line in enumerate(rest.split(" = "))
+    )
+    return "\\[\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n\\]"
+
+
+def _text_row(r: TraceRow) -> str:
+    return f"  {r.step.text} = {value_text(r.value)}"
+
+
 @dataclass
 class Trace:
     """The worked numbers of a derivation (see :func:`trace`)."""
@@ -120,31 +134,26 @@ class Trace:
         """One entry, indices from 1 as formulas write them: ``entry("dW1", 1, 2)``."""
         return self.value(key)[tuple(i - 1 for i in index)]
 
-    def to_latex(self) -> str:
-        out = [f"% Numeric trace, notation {self.notation}"]
+    def _listing(self, head: str, row: Callable[[TraceRow], str], flag: str, sep: str) -> str:
+        """``head``, then each row's ``row(r)`` followed by its flags written into ``flag``
+        (a format string), joined by ``sep``."""
+        out = [head]
         for r in self.rows:
-            lhs, _, rest = r.latex.partition(" = ")
-            lines = rest.split(" = ")
-            body = " \\\\\n".join(
-                f"  {lhs if i == 0 else ''} &= {line}" for i, line in enumerate(lines)
-            )
-            out.append("\\[\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n\\]")
-            out.extend(f"% Flag: {f}" for f in r.flags)
-        return "\n".join(out) + "\n"
+            out.append(row(r))
+            out.extend(flag.format(f) for f in r.flags)
+        return sep.join(out) + "\n"
+
+    def to_latex(self) -> str:
+        head = f"% Numeric trace, notation {self.notation}"
+        return self._listing(head, _aligned_row, "% Flag: {}", "\n")
 
     def to_markdown(self) -> str:
-        out = [f"## Numeric trace ({self.notation})"]
-        for r in self.rows:
-            out.append(f"$$ {r.latex} $$")
-            out.extend(f"> **Note:** {f}" for f in r.flags)
-        return "\n\n".join(out) + "\n"
+        head = f"## Numeric trace ({self.notation})"
+        return self._listing(head, lambda r: f"$$ {r.latex} $$", "> **Note:** {}", "\n\n")
 
     def to_text(self) -> str:
-        out = [f"Numeric trace ({self.notation})"]
-        for r in self.rows:
-            out.append(f"  {r.step.text} = {value_text(r.value)}")
-            out.extend(f"      note: {f}" for f in r.flags)
-        return "\n".join(out) + "\n"
+        head = f"Numeric trace ({self.notation})"
+        return self._listing(head, _text_row, "      note: {}", "\n")
 
     def to_json(self) -> str:
         rows = [
