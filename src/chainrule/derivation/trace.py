@@ -20,7 +20,7 @@ import numpy as np
 from chainrule.derivation.at import parse_at
 from chainrule.derivation.compare import relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
-from chainrule.derivation.render import latex_text
+from chainrule.derivation.render import latex_note
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError, ExpressionError
 from chainrule.expr import tree as T
@@ -57,25 +57,30 @@ def number_text(v: Any) -> str:
     return str(v) if isinstance(v, Fraction) else f"{float(v) + 0.0:.6g}"
 
 
-def value_latex(value: np.ndarray) -> str:
+#: How an array reads: (too large to show, opening, between rows, between entries, closing).
+_LATEX_ARRAY = ("\\text{{(a {} array)}}", "\\begin{bmatrix} ", " \\\\ ", " & ", " \\end{bmatrix}")
+_TEXT_ARRAY = ("(a {} array)", "[", "; ", ", ", "]")
+
+
+def _value(value: np.ndarray, number: Callable[[Any], str], marks: tuple[str, ...]) -> str:
+    """A number, a matrix (a vector as one row) or, over :data:`MAX_SHOWN` entries, its
+    shape, each number written by ``number`` and the rest by ``marks``."""
+    big, opening, row_sep, entry_sep, closing = marks
     a = np.asarray(value)
     if a.ndim == 0:
-        return number_latex(a.item())
+        return number(a.item())
     if a.size > MAX_SHOWN:
-        return f"\\text{{(a {' x '.join(map(str, a.shape))} array)}}"
+        return big.format(" x ".join(map(str, a.shape)))
     rows = a.reshape(1, -1) if a.ndim == 1 else a
-    body = " \\\\ ".join(" & ".join(number_latex(v) for v in row) for row in rows)
-    return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+    return opening + row_sep.join(entry_sep.join(number(v) for v in row) for row in rows) + closing
+
+
+def value_latex(value: np.ndarray) -> str:
+    return _value(value, number_latex, _LATEX_ARRAY)
 
 
 def value_text(value: np.ndarray) -> str:
-    a = np.asarray(value)
-    if a.ndim == 0:
-        return number_text(a.item())
-    if a.size > MAX_SHOWN:
-        return f"(a {' x '.join(map(str, a.shape))} array)"
-    rows = a.reshape(1, -1) if a.ndim == 1 else a
-    return "[" + "; ".join(", ".join(number_text(v) for v in row) for row in rows) + "]"
+    return _value(value, number_text, _TEXT_ARRAY)
 
 
 @dataclass
@@ -174,8 +179,7 @@ class Trace:
     def to_document_section(self) -> str:
         return "\\subsection*{Numeric trace}\n" + "\n".join(
             f"\\begin{{equation*}}\\begin{{aligned}} {r.latex.replace(' = ', ' &= ', 1)} "
-            f"\\end{{aligned}}\\end{{equation*}}"
-            + "".join(f"\n\\noindent\\emph{{Note.}} {latex_text(f)}\\par" for f in r.flags)
+            f"\\end{{aligned}}\\end{{equation*}}" + "".join(f"\n{latex_note(f)}" for f in r.flags)
             for r in self.rows
         )
 
