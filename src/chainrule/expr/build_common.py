@@ -176,12 +176,15 @@ class Builder:
             return self.make(T.MatMul, t, T.IdentityMatrix(right.shape[0]), right)
         if _is_identity(right) and isinstance(left, T.Expr) and left.shape:
             return self.make(T.MatMul, t, left, T.IdentityMatrix(left.shape[-1]))
-        a, b = self.value(left, t), self.value(right, t)
+        return self.scale_or(T.MatMul, self.value(left, t), self.value(right, t), t)
+
+    def scale_or(self, cls: Callable[..., T.Expr], a: T.Expr, b: T.Expr, t: Any) -> T.Expr:
+        """A scaling when one side is a scalar (the left one first), else ``cls(a, b)``."""
         if a.shape == ():
             return self.make(T.Scale, t, a, b)
         if b.shape == ():
             return self.make(T.Scale, t, b, a)
-        return self.make(T.MatMul, t, a, b)
+        return self.make(cls, t, a, b)
 
     def combine(self, cls: Callable[..., T.Expr], left: Any, right: Any, t: Any) -> T.Expr:
         """An element-wise operation; ``I`` or ``\\mathbf{1}`` takes the other side's size."""

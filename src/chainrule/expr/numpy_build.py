@@ -175,11 +175,7 @@ class _Numpy:
 
     def _mul(self, t: Any) -> T.Expr:
         a, b = self.value(t.children[0]), self.value(t.children[2])
-        if a.shape == ():
-            return self.b.make(T.Scale, t, a, b)
-        if b.shape == ():
-            return self.b.make(T.Scale, t, b, a)
-        return self.b.make(T.ElementwiseProduct, t, a, b)
+        return self.b.scale_or(T.ElementwiseProduct, a, b, t)
 
     def _div(self, t: Any) -> T.Expr:
         return self.b.make(T.Div, t, self.value(t.children[0]), self.value(t.children[2]))

@@ -7,7 +7,9 @@
 >>> x.grad, y.grad, z.grad
 (-4.0, -4.0, 3.0)
 
-Modules: :mod:`~chainrule.scalar.value` (the engine), :mod:`~chainrule.scalar.formula` (a graph
+Modules: :mod:`~chainrule.scalar.value` (the engine; its flow rules in
+:mod:`~chainrule.scalar.flow`, its walking order in :mod:`~chainrule.scalar.order`),
+:mod:`~chainrule.scalar.formula` (a graph
 from a formula), :mod:`~chainrule.scalar.table` (forward and backward tables),
 :mod:`~chainrule.scalar.draw` (SVG and DOT). rich and the formula parser load only when used.
 """

@@ -12,7 +12,8 @@ applies the chain rule in reverse topological order:
 so a node used twice receives the sum of its two paths. Each operation has a *flow rule*
 (seed 004): a sum distributes the upstream gradient unchanged, a product splits it and scales
 each branch by the other factor, max and min route it to the input that won, a sigmoid
-attenuates it by :math:`z(1 - z)`.
+attenuates it by :math:`z(1 - z)`. The rules live in :mod:`chainrule.scalar.flow`, the
+walking order in :mod:`chainrule.scalar.order`; this module re-exports both.
 
 Conventions at kinks and ties (PyTorch's where it has one):
 
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -41,6 +41,8 @@ import numpy as np
 
 from chainrule import elementwise as ew
 from chainrule.errors import ExpressionError
+from chainrule.scalar.flow import FLOW_RULES, FlowRule
+from chainrule.scalar.order import topological_order
 
 __all__ = ["FLOW_RULES", "FlowRule", "Value", "maximum", "minimum", "provide_picture",
            "topological_order"]  # fmt: skip
@@ -53,47 +55,6 @@ _PICTURES: dict[str, Callable[[Any], str | None]] = {}
 def provide_picture(kind: str, draw: Callable[[Any], str | None]) -> None:
     """Install the function behind ``Value._repr_svg_`` (``kind="svg"``)."""
     _PICTURES[kind] = draw
-
-
-@dataclass(frozen=True)
-class FlowRule:
-    """How an operation passes the upstream gradient to its inputs.
-
-    Attributes
-    ----------
-    name : str
-        Short name, e.g. ``"distribute"``.
-    words : str
-        The rule in words (ASCII, so it fits terminals, Markdown and LaTeX alike).
-    """
-
-    name: str
-    words: str
-
-
-#: Flow rule of each operation, keyed by ``Value.op``.
-FLOW_RULES: dict[str, FlowRule] = {
-    "leaf": FlowRule("collect", "leaf: the flows reaching it sum to its gradient"),
-    "+": FlowRule("distribute", "distribute flow unchanged"),
-    "-": FlowRule("distribute", "distribute flow: unchanged to a, negated to b"),
-    "neg": FlowRule("negate", "pass flow on negated"),
-    "*": FlowRule("split & scale", "split flow & scale each branch by the other factor"),
-    "/": FlowRule("split & scale", "split flow: scale by 1/b toward a, by -a/b^2 toward b"),
-    "pow": FlowRule("scale", "scale flow by p * a^(p-1)"),
-    "pow_var": FlowRule(
-        "split & scale", "split flow: scale by b * a^(b-1) toward a, by a^b * ln(a) toward b"
-    ),
-    "max": FlowRule("route", "direct flow to the max input (the first one on a tie)"),
-    "min": FlowRule("route", "direct flow to the min input (the first one on a tie)"),
-    "exp": FlowRule("scale", "scale flow by the output e^a"),
-    "log": FlowRule("scale", "scale flow by 1/a"),
-    "sigmoid": FlowRule(
-        "attenuate", "attenuate flow increasingly as output saturates: times z(1 - z)"
-    ),
-    "tanh": FlowRule("attenuate", "attenuate flow as output saturates: times 1 - z^2"),
-    "relu": FlowRule("gate", "pass flow if the input is > 0, block it otherwise"),
-    "abs": FlowRule("sign", "pass flow times the sign of the input (0 at 0)"),
-}
 
 
 class Value:
@@ -394,28 +355,6 @@ def _extreme(op: str, values: tuple[Value | float, ...]) -> Value:
     winner = pick(range(len(nodes)), key=lambda i: nodes[i].data)
     local = tuple(1.0 if i == winner else 0.0 for i in range(len(nodes)))
     return Value._result(op, nodes[winner].data, tuple(nodes), local)
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, inputs before the nodes that use them, ``root`` last.
-
-    Iterative depth-first post-order (no recursion limit); inputs are visited left to right,
-    so the order reads like the formula.
-    """
-    seen = {root}
-    order: list[Value] = []
-    stack = [(root, iter(root.inputs))]
-    while stack:
-        node, pending = stack[-1]
-        for child in pending:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _as_value(x: Any) -> Value | None:
