@@ -99,26 +99,29 @@ _FIXED: dict[str, tuple[str, str]] = {
 }
 
 
+def _missing_term(d: dict[str, Any]) -> tuple[str, str]:
+    return f"The term {d.get('term')} of the sum is missing.", _FIXED["missing_term"][1]
+
+
+def _factor(d: dict[str, Any]) -> tuple[str, str]:
+    message, hint = _FIXED["regularization_factor"]
+    return f"{message} (the answer's L2 term is {d.get('factor')} times the right one)", hint
+
+
+#: The codes whose words are filled from the diagnosis details.
+_FILLED = {
+    "missing_mask": _mask,
+    "wrong_derivative": _wrong_derivative,
+    "scaled": _scaled,
+    "wrong_coefficient": _coefficient,
+    "missing_term": _missing_term,
+    "regularization_factor": _factor,
+}
+
+
 def explain(code: str, details: dict[str, Any], quantity: str) -> tuple[str, str]:
     """The message and the hint for ``code``."""
-    if code == "missing_mask":
-        return _mask(details)
-    if code == "wrong_derivative":
-        return _wrong_derivative(details)
-    if code == "scaled":
-        return _scaled(details)
-    if code == "wrong_coefficient":
-        return _coefficient(details)
-    if code == "missing_term":
-        return (
-            f"The term {details.get('term')} of the sum is missing.",
-            "Differentiate every term of the sum.",
-        )
-    if code == "regularization_factor":
-        message, hint = _FIXED[code]
-        return (
-            f"{message} (the answer's L2 term is {details.get('factor')} times the right one)",
-            hint,
-        )
+    if code in _FILLED:
+        return _FILLED[code](details)
     message, hint = _FIXED.get(code, (f"{quantity}: {code}.", ""))
     return message, hint

@@ -20,6 +20,7 @@ from itertools import combinations
 from typing import Any
 
 from chainrule.check.reference import Activation, Reference
+from chainrule.check.result import MUTATION_CODES
 from chainrule.check.trees import rebuild
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
@@ -28,14 +29,7 @@ from chainrule.expr.render import to_latex
 __all__ = ["CODE_ORDER", "Candidate", "Mutation", "candidates", "mutations"]
 
 #: The order in which mutation codes are tried (first match wins).
-CODE_ORDER = (
-    "missing_mask",
-    "wrong_derivative",
-    "swapped_order",
-    "missing_batch_sum",
-    "missing_regularization",
-    "regularization_factor",
-)
+CODE_ORDER = MUTATION_CODES
 MAX_CANDIDATES = 240
 
 Recurse = Callable[[T.Expr], T.Expr]

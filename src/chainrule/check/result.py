@@ -31,7 +31,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CODES", "Result"]
+__all__ = ["CODES", "MUTATION_CODES", "Result"]
+
+#: The codes of the mistakes a mutation of the reference stands for, in the order they are
+#: tried (first match wins; see :mod:`chainrule.check.mutations`).
+MUTATION_CODES: tuple[str, ...] = (
+    "missing_mask",
+    "wrong_derivative",
+    "swapped_order",
+    "missing_batch_sum",
+    "missing_regularization",
+    "regularization_factor",
+)
 
 CODES: tuple[str, ...] = (
     "correct",
@@ -41,12 +52,7 @@ CODES: tuple[str, ...] = (
     "transposed",
     "scaled",
     "sign",
-    "missing_mask",
-    "wrong_derivative",
-    "swapped_order",
-    "missing_batch_sum",
-    "missing_regularization",
-    "regularization_factor",
+    *MUTATION_CODES,
     "wrong_coefficient",
     "missing_term",
     "zero",

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit
 from chainrule.errors import CheckFailedError, ConfigError, DataError
 
 EXIT_OK = 0
@@ -24,16 +24,16 @@ _ID_COLUMNS = ("id", "student", "student_id", "sid", "name", "email")
 _ANSWER_COLUMNS = ("answer", "response", "formula", "submission")
 
 
+HELP = "grade a student's gradient formula against the derivation, with a diagnosis"
+DESCRIPTION = (
+    "Grade an answer (LaTeX or NumPy style) to a built-in problem or a problem file: "
+    "correct, or what is wrong (transposed, scaled, missing_mask, ...) with a hint. "
+    f"Exit 0 when every answer is correct, {CheckFailedError.exit_code} when one is not."
+)
+
+
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "check",
-        help="grade a student's gradient formula against the derivation, with a diagnosis",
-        description=(
-            "Grade an answer (LaTeX or NumPy style) to a built-in problem or a problem file: "
-            "correct, or what is wrong (transposed, scaled, missing_mask, ...) with a hint. "
-            f"Exit 0 when every answer is correct, {CheckFailedError.exit_code} when one is not."
-        ),
-    )
+    parser = add_command(subparsers, "check", HELP, DESCRIPTION, run)
     parser.add_argument("problem", nargs="?", help="a built-in problem id or a .toml file")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--answer", metavar="TEXT", help="one answer")
@@ -47,7 +47,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--time-limit", type=float, default=5.0, help="seconds per answer (default 5)"
     )
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 
@@ -176,12 +175,7 @@ def _csv(text: str, p: Path) -> list[tuple[str, str]]:
 def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
     """JSON Lines, or (a ``.json`` file that starts with ``[``) one array of objects."""
     if p.suffix == ".json" and text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise DataError(
-                f"{p}, line {err.lineno}: not JSON: {err.msg} at column {err.colno}"
-            ) from None
+        items = _json(text, p)
         if not isinstance(items, list):  # pragma: no cover - "[" opens a list
             raise DataError(f"{p}: expected an array of objects")
         return [_row(item, p, f"item {k}") for k, item in enumerate(items, start=1)]
@@ -189,14 +183,17 @@ def _jsonl(text: str, p: Path) -> list[tuple[str, str]]:
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            item = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise DataError(
-                f"{p}, line {line}: not JSON: {err.msg} at column {err.colno}"
-            ) from None
-        rows.append(_row(item, p, f"line {line}"))
+        rows.append(_row(_json(raw, p, line), p, f"line {line}"))
     return rows
+
+
+def _json(text: str, p: Path, line: int | None = None) -> Any:
+    """``text`` read as JSON; ``line``: the file's line it is (else the error's own)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        where = err.lineno if line is None else line
+        raise DataError(f"{p}, line {where}: not JSON: {err.msg} at column {err.colno}") from None
 
 
 def _row(item: Any, p: Path, where: str) -> tuple[str, str]:

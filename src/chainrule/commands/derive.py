@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from chainrule.commands.output import add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit
 from chainrule.errors import CheckFailedError, ConfigError
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
@@ -25,16 +25,16 @@ LOSSES = {
 }
 
 
+HELP = "derive a network's backprop step by step, in a course's notation, verified"
+DESCRIPTION = (
+    "Print the forward pass, the loss and the backward pass of a network layer by "
+    "layer, from the layers' own formulas, in a notation (a preset or a TOML file) and "
+    "a layout; --verify checks every formula against the engine (exit 3 on a mismatch)."
+)
+
+
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "derive",
-        help="derive a network's backprop step by step, in a course's notation, verified",
-        description=(
-            "Print the forward pass, the loss and the backward pass of a network layer by "
-            "layer, from the layers' own formulas, in a notation (a preset or a TOML file) and "
-            "a layout; --verify checks every formula against the engine (exit 3 on a mismatch)."
-        ),
-    )
+    parser = add_command(subparsers, "derive", HELP, DESCRIPTION, run)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--model", metavar="NAME", help="a zoo network (default: seed 003's)")
     what.add_argument(
@@ -59,7 +59,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--verify", action="store_true", help="check every step (exit 3 if off)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and data (0)")
     add_json_flag(parser)
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from chainrule.derivation.sections import Line, sections, shape_latex, shape_text
 
 __all__ = [
+    "latex_note",
     "latex_text",
     "to_document",
     "to_html",
@@ -45,8 +46,9 @@ def _aligned(lines: list[Line]) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def _notes_latex(lines: list[Line]) -> list[str]:
-    return [f"\\noindent\\emph{{Note.}} {latex_text(ln.note)}\\par" for ln in lines if ln.note]
+def latex_note(text: str) -> str:
+    """A note as a LaTeX paragraph of a document: ``\\noindent\\emph{Note.} ...\\par``."""
+    return f"\\noindent\\emph{{Note.}} {latex_text(text)}\\par"
 
 
 def _header(d) -> str:
@@ -56,19 +58,61 @@ def _header(d) -> str:
     )
 
 
+def _walk(d, verification, title, prose, lines, closing, section_end=()) -> list[str]:
+    """Each section of ``d`` as ``title(text)``, ``prose(texts)`` and ``lines(lines)`` (the
+    two only where the section has any), then ``section_end``; last ``closing(text)``
+    when verified. Each format gives its own writers."""
+    out: list[str] = []
+    for sec in sections(d):
+        out.append(title(sec.title))
+        if sec.prose:
+            out.extend(prose(sec.prose))
+        if sec.lines:
+            out.extend(lines(sec.lines))
+        out.extend(section_end)
+    if verification is not None:
+        out.append(closing(_closing(verification)))
+    return out
+
+
+def _marked(d, verification, marks: dict[str, str], sep: str) -> str:
+    """A format that writes each part into a format string of ``marks`` (LaTeX fragments,
+    Markdown), the lines as one ``aligned`` block; parts joined by ``sep``."""
+
+    def lines(lines: list[Line]) -> list[str]:
+        notes = [marks["note"].format(ln.note) for ln in lines if ln.note]
+        return [marks["math"].format(_aligned(lines)), *notes]
+
+    def prose(prose: list[str]) -> list[str]:
+        return [marks["prose"].format(p) for p in prose]
+
+    body = _walk(d, verification, marks["title"].format, prose, lines, marks["closing"].format)
+    return sep.join([marks["header"].format(_header(d)), *body]) + "\n"
+
+
+_LATEX_MARKS = {
+    "header": "% {}", "title": "% {}", "prose": "% {}", "math": "\\[\n{}\n\\]",
+    "note": "% Note: {}", "closing": "% {}",
+}  # fmt: skip
+_MARKDOWN_MARKS = {
+    "header": "# {}", "title": "## {}", "prose": "- {}", "math": "$$\n{}\n$$",
+    "note": "> {}", "closing": "*{}*",
+}  # fmt: skip
+
+
 def to_latex(d, verification=None) -> str:
     """LaTeX fragments: each section a comment, an ``aligned`` block in ``\\[ \\]`` and its
     notes; paste into a document that loads amsmath and amssymb."""
-    parts = [f"% {_header(d)}"]
-    for sec in sections(d):
-        parts.append(f"% {sec.title}")
-        parts.extend(f"% {p}" for p in sec.prose)
-        if sec.lines:
-            parts.append("\\[\n" + _aligned(sec.lines) + "\n\\]")
-            parts.extend(f"% Note: {ln.note}" for ln in sec.lines if ln.note)
-    if verification is not None:
-        parts.append(f"% {_closing(verification)}")
-    return "\n".join(parts) + "\n"
+    return _marked(d, verification, _LATEX_MARKS, "\n")
+
+
+def _itemize(prose: list[str]) -> list[str]:
+    return ["\\begin{itemize}", *(f"  \\item {latex_text(p)}" for p in prose), "\\end{itemize}"]
+
+
+def _equation(lines: list[Line]) -> list[str]:
+    notes = [latex_note(ln.note) for ln in lines if ln.note]
+    return ["\\begin{equation*}\n" + _aligned(lines) + "\n\\end{equation*}", *notes]
 
 
 def to_document(d, verification=None) -> str:
@@ -80,39 +124,39 @@ def to_document(d, verification=None) -> str:
         "\\begin{document}",
         f"\\section*{{{latex_text(_header(d))}}}",
     ]
-    for sec in sections(d):
-        body.append(f"\\subsection*{{{latex_text(sec.title)}}}")
-        if sec.prose:
-            body.append("\\begin{itemize}")
-            body.extend(f"  \\item {latex_text(p)}" for p in sec.prose)
-            body.append("\\end{itemize}")
-        if sec.lines:
-            body.append("\\begin{equation*}\n" + _aligned(sec.lines) + "\n\\end{equation*}")
-            body.extend(_notes_latex(sec.lines))
-    if verification is not None:
-        body.append(f"\\paragraph{{Verified.}} {latex_text(_closing(verification))}")
+    body += _walk(
+        d,
+        verification,
+        lambda title: f"\\subsection*{{{latex_text(title)}}}",
+        _itemize,
+        _equation,
+        lambda text: f"\\paragraph{{Verified.}} {latex_text(text)}",
+    )
     body.append("\\end{document}")
     return "\n".join(b for b in body if b) + "\n"
 
 
 def to_markdown(d, verification=None) -> str:
     """Markdown with ``$$`` blocks (renders in Jupyter and on code hosts)."""
-    parts = [f"# {_header(d)}"]
-    for sec in sections(d):
-        parts.append(f"## {sec.title}")
-        parts.extend(f"- {p}" for p in sec.prose)
-        if sec.lines:
-            parts.append("$$\n" + _aligned(sec.lines) + "\n$$")
-            parts.extend(f"> {ln.note}" for ln in sec.lines if ln.note)
-    if verification is not None:
-        parts.append(f"*{_closing(verification)}*")
-    return "\n\n".join(parts) + "\n"
+    return _marked(d, verification, _MARKDOWN_MARKS, "\n\n")
 
 
 def _mathml(latex: str) -> str:
     from latex2mathml.converter import convert
 
     return convert(latex, display="block")
+
+
+def _html_table(lines: list[Line]) -> list[str]:
+    out = ["<table>"]
+    for ln in lines:
+        shape = shape_text(ln.shape) if ln.shape is not None else ""
+        out.append(
+            f'<tr><td>{_mathml(ln.latex)}</td><td class="shape">{html.escape(shape)}</td></tr>'
+        )
+        if ln.note:
+            out.append(f'<tr><td class="note" colspan="2">{html.escape(ln.note)}</td></tr>')
+    return [*out, "</table>"]
 
 
 def to_html(d, verification=None) -> str:
@@ -127,25 +171,36 @@ def to_html(d, verification=None) -> str:
         "</head><body>",
         f"<h1>{html.escape(_header(d))}</h1>",
     ]
-    for sec in sections(d):
-        out.append(f"<h2>{html.escape(sec.title)}</h2>")
-        if sec.prose:
-            out.append("<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in sec.prose) + "</ul>")
-        if sec.lines:
-            out.append("<table>")
-            for ln in sec.lines:
-                shape = shape_text(ln.shape) if ln.shape is not None else ""
-                out.append(
-                    f"<tr><td>{_mathml(ln.latex)}</td>"
-                    f'<td class="shape">{html.escape(shape)}</td></tr>'
-                )
-                if ln.note:
-                    out.append(f'<tr><td class="note" colspan="2">{html.escape(ln.note)}</td></tr>')
-            out.append("</table>")
-    if verification is not None:
-        out.append(f"<p><em>{html.escape(_closing(verification))}</em></p>")
+    out += _walk(
+        d,
+        verification,
+        lambda title: f"<h2>{html.escape(title)}</h2>",
+        lambda prose: ["<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in prose) + "</ul>"],
+        _html_table,
+        lambda text: f"<p><em>{html.escape(text)}</em></p>",
+    )
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _text_lines(lines: list[Line]) -> list[str]:
+    out = []
+    for ln in lines:
+        shape = f"   [{shape_text(ln.shape)}]" if ln.shape is not None else ""
+        out.append(f"  {unicode(ln.text)}{shape}")
+        if ln.note:
+            out.append(f"      note: {ln.note}")
+    return out
+
+
+def _text_prose(prose: list[str]) -> list[str]:
+    return [f"  - {p}" for p in prose]
+
+
+def to_text(d, verification=None) -> str:
+    """Unicode text for a terminal."""
+    body = _walk(d, verification, str, _text_prose, _text_lines, str, section_end=("",))
+    return "\n".join([_header(d), "", *body]).rstrip() + "\n"
 
 
 _UNICODE = {
@@ -165,23 +220,6 @@ def unicode(text: str) -> str:
         text = re.sub(rf"(?<![A-Za-z]){word}(?![a-z])", char, text)
     text = re.sub(r"\b([A-Za-z])_hat\b", "\\1\u0302", text)
     return re.sub(r"\.T\b", "ᵀ", text)
-
-
-def to_text(d, verification=None) -> str:
-    """Unicode text for a terminal."""
-    out = [_header(d), ""]
-    for sec in sections(d):
-        out.append(sec.title)
-        out.extend(f"  - {p}" for p in sec.prose)
-        for ln in sec.lines:
-            shape = f"   [{shape_text(ln.shape)}]" if ln.shape is not None else ""
-            out.append(f"  {unicode(ln.text)}{shape}")
-            if ln.note:
-                out.append(f"      note: {ln.note}")
-        out.append("")
-    if verification is not None:
-        out.append(_closing(verification))
-    return "\n".join(out).rstrip() + "\n"
 
 
 def to_json(d, verification=None) -> str:

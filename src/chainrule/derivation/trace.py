@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 from chainrule.derivation.at import parse_at
 from chainrule.derivation.compare import relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
-from chainrule.derivation.render import latex_text
+from chainrule.derivation.render import latex_note
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError, ExpressionError
 from chainrule.expr import tree as T
@@ -56,25 +57,30 @@ def number_text(v: Any) -> str:
     return str(v) if isinstance(v, Fraction) else f"{float(v) + 0.0:.6g}"
 
 
-def value_latex(value: np.ndarray) -> str:
+#: How an array reads: (too large to show, opening, between rows, between entries, closing).
+_LATEX_ARRAY = ("\\text{{(a {} array)}}", "\\begin{bmatrix} ", " \\\\ ", " & ", " \\end{bmatrix}")
+_TEXT_ARRAY = ("(a {} array)", "[", "; ", ", ", "]")
+
+
+def _value(value: np.ndarray, number: Callable[[Any], str], marks: tuple[str, ...]) -> str:
+    """A number, a matrix (a vector as one row) or, over :data:`MAX_SHOWN` entries, its
+    shape, each number written by ``number`` and the rest by ``marks``."""
+    big, opening, row_sep, entry_sep, closing = marks
     a = np.asarray(value)
     if a.ndim == 0:
-        return number_latex(a.item())
+        return number(a.item())
     if a.size > MAX_SHOWN:
-        return f"\\text{{(a {' x '.join(map(str, a.shape))} array)}}"
+        return big.format(" x ".join(map(str, a.shape)))
     rows = a.reshape(1, -1) if a.ndim == 1 else a
-    body = " \\\\ ".join(" & ".join(number_latex(v) for v in row) for row in rows)
-    return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+    return opening + row_sep.join(entry_sep.join(number(v) for v in row) for row in rows) + closing
+
+
+def value_latex(value: np.ndarray) -> str:
+    return _value(value, number_latex, _LATEX_ARRAY)
 
 
 def value_text(value: np.ndarray) -> str:
-    a = np.asarray(value)
-    if a.ndim == 0:
-        return number_text(a.item())
-    if a.size > MAX_SHOWN:
-        return f"(a {' x '.join(map(str, a.shape))} array)"
-    rows = a.reshape(1, -1) if a.ndim == 1 else a
-    return "[" + "; ".join(", ".join(number_text(v) for v in row) for row in rows) + "]"
+    return _value(value, number_text, _TEXT_ARRAY)
 
 
 @dataclass
@@ -96,6 +102,19 @@ class TraceRow:
             parts.append(self.substituted)
         parts.append(value_latex(self.value))
         return " = ".join(parts)
+
+
+def _aligned_row(r: TraceRow) -> str:
+    """One row as an ``aligned`` block, each ``=`` of its chain on a line of its own."""
+    lhs, _, rest = r.latex.partition(" = ")
+    body = " \\\\\n".join(
+        f"  {lhs if i == 0 else ''} &= {line}" for i, line in enumerate(rest.split(" = "))
+    )
+    return "\\[\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n\\]"
+
+
+def _text_row(r: TraceRow) -> str:
+    return f"  {r.step.text} = {value_text(r.value)}"
 
 
 @dataclass
@@ -120,31 +139,26 @@ class Trace:
         """One entry, indices from 1 as formulas write them: ``entry("dW1", 1, 2)``."""
         return self.value(key)[tuple(i - 1 for i in index)]
 
-    def to_latex(self) -> str:
-        out = [f"% Numeric trace, notation {self.notation}"]
+    def _listing(self, head: str, row: Callable[[TraceRow], str], flag: str, sep: str) -> str:
+        """``head``, then each row's ``row(r)`` followed by its flags written into ``flag``
+        (a format string), joined by ``sep``."""
+        out = [head]
         for r in self.rows:
-            lhs, _, rest = r.latex.partition(" = ")
-            lines = rest.split(" = ")
-            body = " \\\\\n".join(
-                f"  {lhs if i == 0 else ''} &= {line}" for i, line in enumerate(lines)
-            )
-            out.append("\\[\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n\\]")
-            out.extend(f"% Flag: {f}" for f in r.flags)
-        return "\n".join(out) + "\n"
+            out.append(row(r))
+            out.extend(flag.format(f) for f in r.flags)
+        return sep.join(out) + "\n"
+
+    def to_latex(self) -> str:
+        head = f"% Numeric trace, notation {self.notation}"
+        return self._listing(head, _aligned_row, "% Flag: {}", "\n")
 
     def to_markdown(self) -> str:
-        out = [f"## Numeric trace ({self.notation})"]
-        for r in self.rows:
-            out.append(f"$$ {r.latex} $$")
-            out.extend(f"> **Note:** {f}" for f in r.flags)
-        return "\n\n".join(out) + "\n"
+        head = f"## Numeric trace ({self.notation})"
+        return self._listing(head, lambda r: f"$$ {r.latex} $$", "> **Note:** {}", "\n\n")
 
     def to_text(self) -> str:
-        out = [f"Numeric trace ({self.notation})"]
-        for r in self.rows:
-            out.append(f"  {r.step.text} = {value_text(r.value)}")
-            out.extend(f"      note: {f}" for f in r.flags)
-        return "\n".join(out) + "\n"
+        head = f"Numeric trace ({self.notation})"
+        return self._listing(head, _text_row, "      note: {}", "\n")
 
     def to_json(self) -> str:
         rows = [
@@ -165,8 +179,7 @@ class Trace:
     def to_document_section(self) -> str:
         return "\\subsection*{Numeric trace}\n" + "\n".join(
             f"\\begin{{equation*}}\\begin{{aligned}} {r.latex.replace(' = ', ' &= ', 1)} "
-            f"\\end{{aligned}}\\end{{equation*}}"
-            + "".join(f"\n\\noindent\\emph{{Note.}} {latex_text(f)}\\par" for f in r.flags)
+            f"\\end{{aligned}}\\end{{equation*}}" + "".join(f"\n{latex_note(f)}" for f in r.flags)
             for r in self.rows
         )
 

@@ -80,7 +80,17 @@ class Activation(Layer):
 
     def _derivative(self, G: np.ndarray, dZ: np.ndarray) -> None:
         """``dZ = dL/dz`` from the upstream ``G`` and the last forward's ``self._z`` and
-        ``self._h``, written into ``dZ`` (shape of ``G``)."""
+        ``self._h``, written into ``dZ`` (shape of ``G``).
+
+        For an element-wise :math:`f` the Jacobian is diagonal, so this is
+        :math:`f'(z) \\odot G`, with :math:`f'` from :meth:`_local`; a row-wise activation
+        (Softmax) replaces it."""
+        self._local(dZ)
+        dZ *= G
+
+    def _local(self, out: np.ndarray) -> None:
+        """:math:`f'` entry by entry at the last forward (from ``self._z`` or ``self._h``),
+        written into ``out``."""
         raise NotImplementedError
 
 
@@ -98,9 +108,8 @@ class ReLU(Activation):
     def _function(self, Z, H):
         ew.relu(Z, out=H)
 
-    def _derivative(self, G, dZ):
-        ew.relu_grad(self._z, out=dZ)
-        dZ *= G
+    def _local(self, out):
+        ew.relu_grad(self._z, out=out)
 
 
 class LeakyReLU(Activation):
@@ -125,9 +134,8 @@ class LeakyReLU(Activation):
     def _function(self, Z, H):
         ew.leaky_relu(Z, self.slope, out=H)
 
-    def _derivative(self, G, dZ):
-        ew.leaky_relu_grad(self._z, self.slope, out=dZ)
-        dZ *= G
+    def _local(self, out):
+        ew.leaky_relu_grad(self._z, self.slope, out=out)
 
 
 class Sigmoid(Activation):
@@ -146,9 +154,8 @@ class Sigmoid(Activation):
     def _function(self, Z, H):
         ew.sigmoid(Z, out=H)
 
-    def _derivative(self, G, dZ):
-        ew.sigmoid_grad(self._h, out=dZ)
-        dZ *= G
+    def _local(self, out):
+        ew.sigmoid_grad(self._h, out=out)
 
 
 #: The stable sigmoid of :mod:`chainrule.elementwise` (kept under its old name).
@@ -166,9 +173,8 @@ class Tanh(Activation):
     def _function(self, Z, H):
         ew.tanh(Z, out=H)
 
-    def _derivative(self, G, dZ):
-        ew.tanh_grad(self._h, out=dZ)
-        dZ *= G
+    def _local(self, out):
+        ew.tanh_grad(self._h, out=out)
 
 
 class Identity(Activation):

@@ -75,6 +75,16 @@ def fold_sum(values: list[Value]) -> Value:
 
 _RULES = Rules("scalar graph")
 
+#: The two-operand nodes, each the entry-by-entry operator of its two children in order
+#: (``left, right``; a Scale's ``factor, operand``; a Div's ``numerator, denominator``).
+_ARITHMETIC: dict[type[T.Expr], Callable[[Any, Any], Any]] = {
+    T.Add: operator.add,
+    T.Sub: operator.sub,
+    T.ElementwiseProduct: operator.mul,
+    T.Scale: operator.mul,
+    T.Div: operator.truediv,
+}
+
 
 class _Compiler:
     """Turns an expression tree into object arrays of Values, counting the nodes made."""
@@ -167,25 +177,10 @@ class _Compiler:
         return elementwise(lambda v: Value(1.0), np.empty(shape, dtype=object))
 
     # arithmetic
-    @_RULES(T.Add)
-    def _add(self, node: T.Add, env: dict[str, int]) -> np.ndarray:
-        return self.binary(operator.add, node.left, node.right, env)
-
-    @_RULES(T.Sub)
-    def _sub(self, node: T.Sub, env: dict[str, int]) -> np.ndarray:
-        return self.binary(operator.sub, node.left, node.right, env)
-
-    @_RULES(T.ElementwiseProduct)
-    def _hadamard(self, node: T.ElementwiseProduct, env: dict[str, int]) -> np.ndarray:
-        return self.binary(operator.mul, node.left, node.right, env)
-
-    @_RULES(T.Scale)
-    def _scale(self, node: T.Scale, env: dict[str, int]) -> np.ndarray:
-        return self.binary(operator.mul, node.factor, node.operand, env)
-
-    @_RULES(T.Div)
-    def _div(self, node: T.Div, env: dict[str, int]) -> np.ndarray:
-        return self.binary(operator.truediv, node.numerator, node.denominator, env)
+    @_RULES(*_ARITHMETIC)
+    def _arithmetic(self, node: T.Expr, env: dict[str, int]) -> np.ndarray:
+        left, right = node.children()
+        return self.binary(_ARITHMETIC[type(node)], left, right, env)
 
     @_RULES(T.Neg)
     def _neg(self, node: T.Neg, env: dict[str, int]) -> np.ndarray:

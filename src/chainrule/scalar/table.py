@@ -96,17 +96,42 @@ def rows(out: Value) -> list[Row]:
     return result
 
 
+#: How a local derivative and a gradient passed down read, per format ("narrow": a
+#: terminal under :data:`WIDE` columns). Fields: ``z`` the node, ``a`` an input, ``d`` the
+#: local derivative, ``up`` the upstream gradient, ``g`` the gradient passed to ``a``.
+_LOCAL = {
+    "text": "∂{z}/∂{a} = {d}",
+    "latex": "\\frac{{\\partial {z}}}{{\\partial {a}}} = {d}",
+}
+_PASSED = {
+    "text": "to {a}: {up} × {d} = {g}",
+    "narrow": "{a} ← {up}×{d} = {g}",
+    "latex": "{a}: {up} \\cdot {d} = {g}",
+}
+
+
+def _parts(row: Row, template: str, label=str, number=fmt) -> list[str]:
+    """One ``template`` per input of ``row``, labels and numbers written by ``label`` and
+    ``number``."""
+    return [
+        template.format(
+            z=label(row.label), a=label(a), d=number(d), up=number(row.upstream), g=number(g)
+        )
+        for a, d, g in zip(row.inputs, row.local, row.passed, strict=True)
+    ]
+
+
 def _local_text(row: Row) -> str:
-    parts = [f"∂{row.label}/∂{a} = {fmt(d)}" for a, d in zip(row.inputs, row.local, strict=True)]
-    return ", ".join(parts) or "-"
+    return ", ".join(_parts(row, _LOCAL["text"])) or "-"
 
 
 def _passed_text(row: Row) -> str:
-    parts = [
-        f"to {a}: {fmt(row.upstream)} × {fmt(d)} = {fmt(g)}"
-        for a, d, g in zip(row.inputs, row.local, row.passed, strict=True)
-    ]
-    return "; ".join(parts) or "- (final gradient)"
+    return "; ".join(_parts(row, _PASSED["text"])) or "- (final gradient)"
+
+
+def _latex_cell(row: Row, template: str, sep: str, empty: str) -> str:
+    parts = _parts(row, template, latex_label, latex_number)
+    return "$" + sep.join(parts) + "$" if parts else empty
 
 
 def _columns(out_label: str) -> tuple[list[str], list[str]]:
@@ -150,26 +175,6 @@ def to_latex(out: Value) -> str:
     all_rows = rows(out)
     out_tex = latex_label(all_rows[-1].label)
 
-    def local(r: Row) -> str:
-        if not r.inputs:
-            return "---"
-        parts = [
-            f"\\frac{{\\partial {latex_label(r.label)}}}{{\\partial {latex_label(a)}}} = "
-            f"{latex_number(d)}"
-            for a, d in zip(r.inputs, r.local, strict=True)
-        ]
-        return "$" + ",\\ ".join(parts) + "$"
-
-    def passed(r: Row) -> str:
-        if not r.inputs:
-            return "--- (final gradient)"
-        parts = [
-            f"{latex_label(a)}: {latex_number(r.upstream)} \\cdot {latex_number(d)} = "
-            f"{latex_number(g)}"
-            for a, d, g in zip(r.inputs, r.local, r.passed, strict=True)
-        ]
-        return "$" + ";\\ ".join(parts) + "$"
-
     lines = [
         "% Forward pass (inputs first)",
         "\\begin{tabular}{rllll}",
@@ -179,9 +184,9 @@ def to_latex(out: Value) -> str:
     ]
     for r in all_rows:
         op = f"${r.latex_operation}$" if r.inputs else r.operation
+        local = _latex_cell(r, _LOCAL["latex"], ",\\ ", "---")
         lines.append(
-            f"{r.step} & ${latex_label(r.label)}$ & {op} & ${latex_number(r.value)}$ & "
-            f"{local(r)} \\\\"
+            f"{r.step} & ${latex_label(r.label)}$ & {op} & ${latex_number(r.value)}$ & {local} \\\\"
         )
     lines += [
         "\\hline",
@@ -196,9 +201,10 @@ def to_latex(out: Value) -> str:
     ]
     for i, r in enumerate(reversed(all_rows), start=1):
         flow = r.flow.replace("&", "\\&").replace("^", "\\^{}")
+        passed = _latex_cell(r, _PASSED["latex"], ";\\ ", "--- (final gradient)")
         lines.append(
             f"{i} & ${latex_label(r.label)}$ & ${latex_number(r.upstream)}$ & {flow} & "
-            f"{passed(r)} \\\\"
+            f"{passed} \\\\"
         )
     lines += ["\\hline", "\\end{tabular}", ""]
     return "\n".join(lines)
@@ -217,13 +223,16 @@ def _narrow_cells(all_rows: list[Row]) -> tuple[list[list[str]], list[list[str]]
         [str(r.step), r.label, r.operation, fmt(r.value), _local_text(r).replace(", ", "\n")]
         for r in all_rows
     ]
-    backward = []
-    for i, r in enumerate(reversed(all_rows), start=1):
-        passed = [
-            f"{a} ← {fmt(r.upstream)}×{fmt(d)} = {fmt(g)}"
-            for a, d, g in zip(r.inputs, r.local, r.passed, strict=True)
+    backward = [
+        [
+            str(i),
+            r.label,
+            fmt(r.upstream),
+            r.node.flow,
+            "\n".join(_parts(r, _PASSED["narrow"])) or "-",
         ]
-        backward.append([str(i), r.label, fmt(r.upstream), r.node.flow, "\n".join(passed) or "-"])
+        for i, r in enumerate(reversed(all_rows), start=1)
+    ]
     return forward, backward
 
 
@@ -305,10 +314,7 @@ def table(out: Value, format: str = "text") -> str:
     >>> print(table(L, "markdown").splitlines()[6])
     | 3 | v1 | x * y | 6 | ∂v1/∂x = 3, ∂v1/∂y = 2 |
     """
-    if format == "text":
-        return to_text(out)
-    if format == "markdown":
-        return to_markdown(out)
-    if format == "latex":
-        return to_latex(out)
+    writers = {"text": to_text, "markdown": to_markdown, "latex": to_latex}
+    if format in writers:
+        return writers[format](out)
     raise ConfigError(f"table format must be one of {', '.join(FORMATS)}, got {format!r}")
