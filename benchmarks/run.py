@@ -189,6 +189,7 @@ def _measure_phase(worker, spinner, phase, retries, key, seconds, r):
             net=key,
             seconds=seconds * (2 if r == 0 else 1),
             min_steps=5,
+            settle=seconds,
         )
     finally:
         if phase == "busy":
@@ -384,6 +385,21 @@ def markdown(result: dict) -> str:
             "Busy columns: the same steps while a plain spinning process (started and "
             "stopped by the benchmark) keeps one core busy; *keeps* is busy / quiet "
             "throughput of the same round, median over the rounds (worst round in brackets)."
+        )
+    extra.append(
+        "Every timing follows as long a run of untimed steps under the same load, so a "
+        "timed run has met its load (quiet or busy) as a training run does; what a change "
+        "of load costs chainrule's thread choice is counted in `tests/training/"
+        "test_threads.py` (two slow steps when a core is taken away)."
+    )
+    chosen = result.get("blas_threads_chosen", {})
+    if chosen:
+        shown = ", ".join(
+            f"{key} {'/'.join(str(n) for n in sorted(set(counts)))}"
+            for key, counts in chosen.items()
+        )
+        extra.append(
+            f"chainrule's BLAS threads at the end of each timing (network phase: counts seen): {shown}."
         )
     extra.append(f"Notes: {notes}. Where the time goes, and what is left: `benchmarks/NOTES.md`.")
     return "\n".join(lines) + "\n\n" + "\n\n".join(extra)

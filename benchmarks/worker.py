@@ -6,9 +6,9 @@ bound). It reads one JSON command a line on stdin and answers one JSON line on s
 with ``@@`` so that anything a library prints is never mistaken for an answer:
 
 - ``{"cmd": "setup", "threads": 2}`` -> ``{"threads": ..., "versions": ...}``
-- ``{"cmd": "run", "net": "N1", "seconds": 0.3, "min_steps": 3}`` -> ``{"times": [...]}``
-  (seconds of each training step, run back to back; ``"skip"`` where the implementation
-  does not apply)
+- ``{"cmd": "run", "net": "N1", "seconds": 0.3, "min_steps": 3, "settle": 0.3}`` ->
+  ``{"times": [...]}`` (seconds of each training step, run back to back after ``settle``
+  seconds of untimed ones; ``"skip"`` where the implementation does not apply)
 - ``{"cmd": "quit"}``
 """
 
@@ -327,6 +327,9 @@ def main() -> None:
             continue
         times = []
         clock = time.perf_counter
+        start = clock()
+        while clock() - start < cmd.get("settle", 0.0):
+            step()  # untimed: the run meets the load (quiet or busy) before it is timed
         start = clock()
         while len(times) < cmd["min_steps"] or clock() - start < cmd["seconds"]:
             t0 = clock()

@@ -237,6 +237,9 @@ class ThreadChooser:
         if self._pools is not None:
             self._current = -1
             self._set(self._plan[0][0] if self._plan else self.choice)
+        if self._load is not None:
+            self._load.read()  # the next reading covers this loop's steps only
+        self._window.clear()
 
     # -- steps -------------------------------------------------------------------------
     def begin(self) -> None:
