@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import _busy_jiffies, _foreign_load, _own_jiffies
+from chainrule import cpuload
 
 
 def epoch_rounds(rounds: int) -> list[dict]:
@@ -94,12 +94,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cli-runs", type=int, default=3)
     args = ap.parse_args()
-    t0, before = time.perf_counter(), (_busy_jiffies(), _own_jiffies(os.getpid()))
+    t0, before = time.perf_counter(), cpuload.sample()
     rounds = epoch_rounds(args.rounds)
     walls = cli_runs(args.cli_runs)
     seconds = time.perf_counter() - t0
     # the CLI children's time is counted as foreign here: the load is an upper bound
-    load = _foreign_load(before, (_busy_jiffies(), _own_jiffies(os.getpid())), seconds)
+    load = cpuload.foreign_cores(before, cpuload.sample(), seconds)
     result = {
         "epoch": rounds,
         "epoch_over_steps_median": statistics.median(r["epoch_over_steps"] for r in rounds),

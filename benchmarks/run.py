@@ -37,27 +37,14 @@ sys.path.insert(0, str(HERE))
 
 from problems import NETS, gemm_flops  # noqa: E402
 
+from chainrule import cpuload  # noqa: E402
+
 IMPLS = ("chainrule", "torch", "sklearn", "bound")
 NOTES = {
     "N2b1": "sklearn: with biases (it has no bias-free layers)",
     "N2b2": "sklearn: with biases",
     "N3": "sklearn: MLPRegressor, identity output (no output ReLU)",
 }
-
-
-def _busy_jiffies() -> int:
-    """CPU time (clock ticks) the whole machine has spent busy since boot."""
-    with open("/proc/stat") as f:
-        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
-            int, f.readline().split()[1:9]
-        )
-    return user + nice + system + irq + softirq + steal
-
-
-def _own_jiffies(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime of all its threads
 
 
 class Spinner:
@@ -78,25 +65,16 @@ class Spinner:
         self.proc.wait(timeout=30)
 
 
-def _foreign_load(before, after, seconds: float) -> float:
-    """Cores used by other processes between two ``(busy, own)`` samples."""
-    hz = os.sysconf("SC_CLK_TCK")
-    busy = after[0] - before[0]
-    own = after[1] - before[1]
-    return max(0.0, (busy - own) / hz / max(seconds, 1e-9))
-
-
 def wait_for_quiet(max_wait: float, threshold: float = 0.1) -> float:
     """Wait (at most ``max_wait`` s) until other processes use under ``threshold`` cores
     over 0.2 s; returns the load seen last. Only Linux's /proc is asked; elsewhere 0."""
-    if not os.path.exists("/proc/stat"):
+    if not cpuload.supported():
         return 0.0
     deadline = time.monotonic() + max_wait
-    pid = os.getpid()
     while True:
-        before = (_busy_jiffies(), _own_jiffies(pid))
+        before = cpuload.sample()
         time.sleep(0.2)
-        load = _foreign_load(before, (_busy_jiffies(), _own_jiffies(pid)), 0.2)
+        load = cpuload.foreign_cores(before, cpuload.sample(), 0.2)
         if load < threshold or time.monotonic() > deadline:
             return load
 
@@ -126,7 +104,7 @@ class Worker:
         quiet machine) while other processes took more than 0.15 cores during it. Returns
         the answer with the least foreign load, with that load under ``"foreign_load"``."""
         best = None
-        proc = os.path.exists("/proc/stat")
+        proc = cpuload.supported()
         for attempt in range(retries + 1):
             if proc and attempt:
                 wait_for_quiet(self.max_wait)
@@ -135,7 +113,7 @@ class Worker:
             answer = self.ask(**cmd)
             elapsed = time.perf_counter() - t0
             after = self._jiffies() if proc else None
-            answer["foreign_load"] = _foreign_load(before, after, elapsed) if proc else 0.0
+            answer["foreign_load"] = cpuload.foreign_cores(before, after, elapsed) if proc else 0.0
             if best is None or answer["foreign_load"] < best["foreign_load"]:
                 best = answer
             if best["foreign_load"] <= 0.15 or answer["times"] == "skip":
@@ -143,10 +121,8 @@ class Worker:
         return best
 
     def _jiffies(self) -> tuple[int, int]:
-        own = _own_jiffies(self.proc.pid)
-        if self.spinner is not None:
-            own += _own_jiffies(self.spinner.proc.pid)
-        return _busy_jiffies(), own
+        pids = [self.proc.pid] + ([self.spinner.proc.pid] if self.spinner is not None else [])
+        return cpuload.sample(pids)
 
     def ask(self, **cmd):
         self.proc.stdin.write(json.dumps(cmd) + "\n")

@@ -5,11 +5,21 @@ machine; on small products, or when another program holds a core, they lose, som
 by a factor of 50 (the second thread waits for a core the scheduler gives elsewhere). No
 rule of thumb knows which case a run is in, so :class:`ThreadChooser` times it: it runs a
 few steps with each candidate count (blocks of :data:`BLOCK` steps, alternating, the
-first step of each block not counted), keeps the count with the smallest median step
-time, and looks again when the median of the last :data:`WINDOW` steps moves by more than
-a factor :data:`DRIFT` from what the choice was made on, or :data:`RECHECK_S` seconds
-after the last look. Looking is bounded: a candidate whose steps are :data:`GIVE_UP`
-times slower than the best is dropped at once, and the time spent looking stays under
+first step of each block not counted) and keeps the count with the smallest median step
+time. It looks again
+
+- when the median of the last :data:`WINDOW` steps moves by more than a factor
+  :data:`DRIFT` from what the choice was made on;
+- at once when one step with more than one thread takes :data:`GIVE_UP_FIRST` times that
+  (another program took a core);
+- when the cores other programs use (:mod:`chainrule.cpuload`, Linux) move by
+  :data:`LOAD_SHIFT`: a program that gives a core back leaves a one-thread step's time as
+  it was, so only this reading tells that two threads may pay again;
+- :data:`RECHECK_S` seconds after the last look in any case.
+
+Looking is bounded: a candidate whose steps are :data:`GIVE_UP` times slower than the best
+is dropped at once (after its first, uncounted step where that one is
+:data:`GIVE_UP_FIRST` times slower), and the time spent looking stays under
 :data:`MAX_PROBE_SHARE` of the run.
 
 What the choice changes in the results (OpenBLAS 0.3, measured in
@@ -35,6 +45,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from chainrule.cpuload import ForeignLoad
+
 __all__ = ["ThreadChooser", "blas_controller", "for_setting"]
 
 #: Steps per candidate and block while looking; the first of each block is not counted.
@@ -49,6 +61,11 @@ DRIFT = 1.5
 RECHECK_S = 20.0
 #: A candidate whose median is this many times the best one's is dropped while looking.
 GIVE_UP = 3.0
+#: A count whose first step of a look (uncounted: it pays for the switch) takes this many
+#: times the best median so far is dropped without another step.
+GIVE_UP_FIRST = 10.0
+#: Change in the cores other programs use (:mod:`chainrule.cpuload`) that makes a look.
+LOAD_SHIFT = 0.5
 #: More threads must be faster by this share to be chosen (ties go to fewer threads).
 MARGIN = 0.05
 #: Most of the run's time that looking may take.
@@ -70,6 +87,14 @@ class _Pools:
 
 
 _POOLS: _Pools | None = None
+
+
+class _NoLoad:
+    """No reading of other programs' load."""
+
+    @staticmethod
+    def read() -> None:
+        return None
 
 
 def blas_controller() -> _Pools:
@@ -110,6 +135,10 @@ class ThreadChooser:
         With ``get() -> int`` and ``set(n)``; default :func:`blas_controller`.
     clock : callable, optional
         Seconds as a float; default ``time.perf_counter``.
+    load : object, optional
+        With ``read() -> float | None``: the cores other programs used since the last
+        reading (None: no reading now). Default :class:`chainrule.cpuload.ForeignLoad`
+        with the default clock, none with a clock of the caller's own.
 
     Attributes
     ----------
@@ -125,10 +154,13 @@ class ThreadChooser:
         *,
         pools: Any = None,
         clock: Callable[[], float] = time.perf_counter,
+        load: Any = None,
     ) -> None:
         self._given = None if candidates is None else [int(c) for c in candidates]
         self._pools = pools
         self._clock = clock
+        self._load = load
+        self._load_ref: float | None = None
         self.choice = 1
         self.looks: list[dict[str, Any]] = []
         self._entry = 1
@@ -160,6 +192,10 @@ class ThreadChooser:
         self._current = self._entry
         self._active = len(self._candidates) > 1
         if self._active:
+            if self._load is None:
+                # a clock of the caller's own (a test's) has no machine behind it
+                real = self._clock is time.perf_counter
+                self._load = ForeignLoad() if real else _NoLoad()
             self._start_look()
         else:
             self._set(self.choice)
@@ -195,9 +231,20 @@ class ThreadChooser:
             count, counted = self._plan.pop(0)
             if counted:
                 self._times[count].append(seconds)
-            self._drop_hopeless()
+            self._drop_hopeless(count, seconds)
             if not self._plan:
                 self._decide(now)
+            return
+        if self.choice > 1 and seconds > GIVE_UP_FIRST * self._reference:
+            # threads that wait for a core another program took: look now, not after a
+            # window of such steps (the look runs the fewest threads first)
+            self._window.clear()
+            self._start_look()
+            return
+        affordable = self._looking_s <= MAX_PROBE_SHARE * (now - self._started)
+        if self._load_moved() and affordable:
+            self._window.clear()
+            self._start_look()
             return
         self._window.append(seconds)
         if len(self._window) < WINDOW:
@@ -206,9 +253,20 @@ class ThreadChooser:
         self._window.clear()
         moved = median > self._reference * DRIFT or median * DRIFT < self._reference
         stale = now - self._last_look > RECHECK_S
-        affordable = self._looking_s <= MAX_PROBE_SHARE * (now - self._started)
         if (moved or stale) and affordable:
             self._start_look()
+
+    def _load_moved(self) -> bool:
+        """Whether other programs' use of the cores moved by :data:`LOAD_SHIFT` since the
+        last look (a program that gives a core back does not change a one-thread step's
+        time, so only this reading tells that more threads may pay again)."""
+        cores = self._load.read()
+        if cores is None:
+            return False
+        if self._load_ref is None:
+            self._load_ref = cores
+            return False
+        return abs(cores - self._load_ref) >= LOAD_SHIFT
 
     # -- looking -------------------------------------------------------------------------
     def _set(self, n: int) -> None:
@@ -218,6 +276,7 @@ class ThreadChooser:
 
     def _start_look(self) -> None:
         self._look_started = self._clock()
+        self._load.read()  # the next reading covers the look
         self._times = {c: [] for c in self._candidates}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
@@ -225,12 +284,19 @@ class ThreadChooser:
             (c, k > 0) for _ in range(ROUNDS) for c in self._candidates for k in range(BLOCK)
         ]
 
-    def _drop_hopeless(self) -> None:
+    def _drop_hopeless(self, count: int, seconds: float) -> None:
+        """Drop from the look every count whose median is :data:`GIVE_UP` times the best
+        one's, and the count just run at once where even its uncounted first step took
+        :data:`GIVE_UP_FIRST` times the best median: with a core taken by another program a
+        step with two threads can take 50 times as long, and each one more is lost time."""
         timed = {c: statistics.median(t) for c, t in self._times.items() if t}
-        if len(timed) < 2:
+        if not timed:
             return
         best = min(timed.values())
         slow = {c for c, m in timed.items() if m > GIVE_UP * best}
+        others = [m for c, m in timed.items() if c != count]
+        if others and seconds > GIVE_UP_FIRST * min(others):
+            slow.add(count)
         if slow:
             self._plan = [item for item in self._plan if item[0] not in slow]
 
@@ -244,6 +310,7 @@ class ThreadChooser:
                 break
         self.choice = choice
         self._reference = medians[choice]
+        self._load_ref = self._load.read()  # None after a short look: the next one sets it
         self._set(choice)
         self._window.clear()
         self._looking_s += now - self._look_started

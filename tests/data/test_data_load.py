@@ -92,3 +92,39 @@ def test_lazy_attribute():
     assert callable(cr.data.download)
     with pytest.raises(AttributeError):
         cr.data.no_such_thing  # noqa: B018
+
+
+def test_digits_are_scikit_learns_digits_without_importing_it():
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    from chainrule.data.digits import digits_file, read_digits
+
+    X, y = read_digits(digits_file())
+    bunch = sklearn_digits()
+    np.testing.assert_array_equal(X, bunch.data.astype(np.float32))
+    np.testing.assert_array_equal(y, bunch.target)
+    code = (
+        "import sys; from chainrule.data import load; load('digits');"
+        "assert 'sklearn' not in sys.modules, 'scikit-learn was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"1,2,3\n", "shape (1, 3), expected (1797, 65)"),
+        (b"\n".join([b",".join([b"0"] * 65)] * 1796 + [b",".join([b"17"] * 65)]), "line 1797"),
+        (b"a,b\n", "not the digits table"),
+    ],
+)
+def test_a_broken_digits_file_is_a_data_error(tmp_path, text, expected):
+    import gzip
+
+    from chainrule.data.digits import read_digits
+
+    path = tmp_path / "digits.csv.gz"
+    path.write_bytes(gzip.compress(text))
+    with pytest.raises(DataError) as info:
+        read_digits(path)
+    assert str(path) in str(info.value) and expected in str(info.value)

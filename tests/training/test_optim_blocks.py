@@ -87,3 +87,53 @@ def test_non_contiguous_parameters_are_refused():
 
     with pytest.raises(cr.ConfigError, match="C-contiguous"):
         cr.SGD(Holder(), lr=0.1)
+
+
+def _train_small(make, dtype, steps=6):
+    layers = [cr.Linear(4, 3), cr.ReLU(), cr.Linear(3, 2), cr.ReLU(), cr.Linear(2, 1)]
+    model = cr.Sequential(layers, dtype=dtype, seed=0)
+    opt = make(model)
+    penalty = cr.L2(0.01)
+    rng = np.random.default_rng(1)
+    for t in range(steps):
+        for p in model.parameters():
+            p.grad[...] = rng.standard_normal(p.grad.shape)
+        opt.step(penalty=penalty if t % 2 else None)
+    return model.state_dict(), opt.state_dict(), len(opt._current_jobs())
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_parameters_packed_change_nothing_bit_for_bit(name, dtype, monkeypatch):
+    packed_w, packed_s, packed_jobs = _train_small(OPTIMIZERS[name], dtype)
+    monkeypatch.setattr(optim, "PACK_ENTRIES", 0)
+    plain_w, plain_s, plain_jobs = _train_small(OPTIMIZERS[name], dtype)
+    assert packed_jobs == 1 and plain_jobs == 6  # six parameters, one pack
+    for k in plain_w:
+        np.testing.assert_array_equal(packed_w[k], plain_w[k])
+    for b, per in plain_s["buffers"].items():
+        for k, v in per.items():
+            np.testing.assert_array_equal(packed_s["buffers"][b][k], v)
+
+
+def test_a_pack_holds_only_neighbours_with_one_penalty_factor():
+    model = cr.Sequential([cr.Linear(4, 3), cr.ReLU(), cr.Linear(3, 2)], dtype=np.float64, seed=0)
+    opt = cr.Adam(model, lr=0.1)
+    jobs = opt._current_jobs({"W1": 0.02, "W2": 0.02})  # W1 b1 W2 b2: the factor alternates
+    assert [job[0] for job in jobs] == ["W1", "b1", "W2", "b2"]
+    assert all(job[4] is None for job in jobs)
+    jobs = opt._current_jobs()
+    assert [job[0] for job in jobs] == ["W1"] and jobs[0][4] is not None
+
+
+def test_a_replaced_gradient_array_in_a_pack_is_followed():
+    model = cr.Sequential([cr.Linear(3, 2, bias=False), cr.Linear(2, 2, bias=False)], seed=0)
+    opt = cr.SGD(model, lr=1.0)
+    W1, W2 = model.parameters()
+    before = W1.value.copy(), W2.value.copy()
+    W1.grad[...], W2.grad[...] = 1.0, 1.0
+    opt.step()
+    W2.grad = np.full_like(W2.value, 2.0)  # rebinding, not writing in place
+    opt.step()
+    np.testing.assert_allclose(W1.value, before[0] - 2.0)
+    np.testing.assert_allclose(W2.value, before[1] - 3.0)

@@ -69,11 +69,20 @@ def test_keeps_the_faster_count(cost, expected):
 
 
 def test_a_hopeless_count_is_dropped_after_one_timed_step():
-    chooser, machine, _ = _chooser({1: 1.0, 2: 50.0})
+    chooser, machine, _ = _chooser({1: 1.0, 2: 5.0})
     with chooser:
         machine.run(chooser, 40)
     assert chooser.choice == 1
     assert machine.steps_at[2] == 2  # the uncounted switch step and one timed step
+
+
+def test_a_count_starved_by_another_program_costs_one_step():
+    # a second thread waiting for a core the scheduler gives elsewhere: 50 times slower
+    chooser, machine, _ = _chooser({1: 1.0, 2: 50.0})
+    with chooser:
+        machine.run(chooser, 40)
+    assert chooser.choice == 1
+    assert machine.steps_at[2] == 1  # only the uncounted switch step
 
 
 def test_looks_again_when_the_step_time_moves():
@@ -86,6 +95,21 @@ def test_looks_again_when_the_step_time_moves():
         machine.run(chooser, 200)
         assert chooser.choice == 1 and pools.n == 1
         assert [look["choice"] for look in chooser.looks] == [2, 1]
+
+
+def test_a_core_taken_away_costs_two_slow_steps():
+    # two threads chosen on a quiet machine; then another program takes a core and every
+    # step with two threads takes 50 times as long
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5})
+    with chooser:
+        machine.run(chooser, 100)
+        assert chooser.choice == 2
+        machine.cost = {1: 1.0, 2: 25.0}
+        before = machine.steps_at[2]
+        machine.run(chooser, 100)
+        assert chooser.choice == 1 and pools.n == 1
+        # the step that showed it and the uncounted first step of the look
+        assert machine.steps_at[2] - before == 2
 
 
 def test_looking_takes_a_bounded_share_of_the_time():
@@ -151,3 +175,52 @@ def test_fit_refuses_a_thread_setting_it_cannot_use(bad):
     with pytest.raises(cr.ConfigError, match="threads must be 'auto', None or a whole number"):
         cr.fit(model, cr.SoftmaxCrossEntropy(), cr.SGD(model), (X, y), 1, 2, verbose=0,
                threads=bad)  # fmt: skip
+
+
+class FakeLoad:
+    """The cores other programs use, as the test sets them."""
+
+    def __init__(self) -> None:
+        self.cores = 0.0
+
+    def read(self) -> float:
+        return self.cores
+
+
+def test_two_threads_come_back_when_another_program_gives_its_core_back():
+    # the one-thread step takes as long whether the other program runs or not: only the
+    # load reading tells that the second core is free again
+    pools = FakePools(2)
+    machine = Machine(pools, {1: 1.0, 2: 0.5})
+    load = FakeLoad()
+    chooser = ThreadChooser(pools=pools, clock=machine.clock, load=load)
+    with chooser:
+        machine.run(chooser, 2000)  # 1 s: long enough for looking to stay a small share
+        assert chooser.choice == 2
+        machine.cost, load.cores = {1: 1.0, 2: 25.0}, 1.0
+        machine.run(chooser, 50)
+        assert chooser.choice == 1
+        machine.cost, load.cores = {1: 1.0, 2: 0.5}, 0.0
+        machine.run(chooser, 50)  # well before RECHECK_S
+        assert chooser.choice == 2 and pools.n == 2
+        assert [look["choice"] for look in chooser.looks] == [2, 1, 2]
+
+
+def test_foreign_load_reads_the_cores_of_other_programs():
+    from chainrule import cpuload
+
+    if not cpuload.supported():
+        pytest.skip("no /proc/stat on this system: there is no load reading")
+    before = cpuload.sample()
+    after = cpuload.sample()
+    assert before is not None and after is not None
+    assert after[0] >= before[0] and after[1] >= before[1]
+    # 4 busy ticks of the machine of which 1 was ours, over 0.5 s
+    hz = __import__("os").sysconf("SC_CLK_TCK")
+    assert cpuload.foreign_cores((0, 0), (4, 1), 0.5) == pytest.approx(3 / hz / 0.5)
+    assert cpuload.foreign_cores((0, 0), (1, 2), 0.5) == 0.0  # never below zero
+    now = [0.0]
+    meter = cpuload.ForeignLoad(min_seconds=0.25, clock=lambda: now[0])
+    assert meter.read() is None  # too soon for a reading
+    now[0] = 0.3
+    assert meter.read() >= 0.0

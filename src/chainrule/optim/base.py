@@ -62,12 +62,10 @@ class Optimizer:
         check(len(names) == len(set(names)), f"parameter names repeat: {names}")
         check(bool(names), "the model has no parameters to optimize")
         blocks.require_contiguous(self._params)
-        self.buffers: dict[str, dict[str, np.ndarray]] = {
-            b: {name: np.zeros_like(p.value) for name, p in self._params} for b in self.buffer_names
-        }
+        self.buffers = blocks.buffer_arenas(self._params, self.buffer_names)
         self._jobs: list[blocks.Job] = []
         self._views: list[tuple[list[np.ndarray], np.ndarray]] = []
-        self._jobs_key: list[tuple[int, int]] = []
+        self._jobs_key: list[Any] = []
         self._scratch: list[np.ndarray] = []
 
     # -- public ----------------------------------------------------------------------
@@ -99,13 +97,17 @@ class Optimizer:
         self.t += 1
         factors = _NO_PENALTY if penalty is None else self._penalty_factors(penalty)
         if not self._step_whole(factors):
-            jobs = self._current_jobs()
-            for (name, w, g, state), (scratch, extra) in zip(jobs, self._views, strict=True):
+            jobs = self._current_jobs(factors)
+            for (name, w, g, state, pack), (scratch, extra) in zip(jobs, self._views, strict=True):
+                if pack is not None:
+                    pack.gather()
                 k = factors.get(name, 0.0)
                 if k:
                     # g + k w, rounded as L2.backward rounds it
                     g = np.add(np.multiply(w, k, out=extra), g, out=extra)
                 self._update(w, g, state, scratch)
+                if pack is not None:
+                    pack.scatter()
         if self.t % blocks.FLUSH_EVERY == 0:
             blocks.flush_subnormals(self.buffers)
 
@@ -121,20 +123,21 @@ class Optimizer:
         False where it has none and the blocks are to be used."""
         return False
 
-    def _current_jobs(self) -> list[blocks.Job]:
-        """The flat blocks to update: rebuilt only when a parameter's arrays were replaced."""
-        key = [(id(p.value), id(p.grad)) for _, p in self._params]
+    def _current_jobs(self, factors: dict[str, float] = _NO_PENALTY) -> list[blocks.Job]:
+        """The flat blocks to update: rebuilt only when a parameter's arrays were replaced
+        or the penalty's factors changed (small parameters are packed by factor)."""
+        key = [(id(p.value), id(p.grad), factors.get(name, 0.0)) for name, p in self._params]
         if key != self._jobs_key:
-            jobs = blocks.flat_blocks(self._params, self.buffers)
-            biggest = max(w.size for _, w, _, _ in jobs)
-            dtype = np.result_type(*(w.dtype for _, w, _, _ in jobs))
+            jobs = blocks.flat_blocks(self._params, self.buffers, factors)
+            biggest = max(job[1].size for job in jobs)
+            dtype = np.result_type(*(job[1].dtype for job in jobs))
             # the rule's own scratch arrays, and one for the gradient with the penalty,
             # cut once to the size of each block
             n = self.n_scratch + 1
             self._scratch = [np.empty(biggest, dtype=dtype) for _ in range(n)]
             self._views = [
                 ([s[: w.size] for s in self._scratch[:-1]], self._scratch[-1][: w.size])
-                for _, w, _, _ in jobs
+                for _, w, _, _, _ in jobs
             ]
             self._jobs, self._jobs_key = jobs, key
         return self._jobs
