@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from chainrule.derivation.sections import Line, sections, shape_latex, shape_text
@@ -58,7 +59,15 @@ def _header(d) -> str:
     )
 
 
-def _walk(d, verification, title, prose, lines, closing, section_end=()) -> list[str]:
+def _walk(
+    d,
+    verification,
+    title: Callable[[str], str],
+    prose: Callable[[list[str]], list[str]],
+    lines: Callable[[list[Line]], list[str]],
+    closing: Callable[[str], str],
+    section_end: tuple[str, ...] = (),
+) -> list[str]:
     """Each section of ``d`` as ``title(text)``, ``prose(texts)`` and ``lines(lines)`` (the
     two only where the section has any), then ``section_end``; last ``closing(text)``
     when verified. Each format gives its own writers."""

@@ -59,6 +59,25 @@ def _symbol_parts(name: str) -> tuple[str, str | None, str | None] | None:
 
 _LATEX = Rules("to_latex")
 
+#: The leaves: their text and level.
+_LATEX_LEAVES = {
+    T.Constant: (lambda e: constant_latex(e.value), _ATOM),
+    T.Size: (lambda e: e.name, _JUXT),
+    T.IndexVar: (lambda e: e.name, _JUXT),
+    T.IdentityMatrix: (lambda e: f"I_{{{e.size}}}", _JUXT),
+    T.Ones: (lambda e: "\\mathbf{1}_{" + " \\times ".join(map(str, e.dims)) + "}", _JUXT),
+    T.Slice: (lambda e: ":", _ATOM),
+}
+#: The two-operand nodes: (operator, level, the right operand's context); the left
+#: operand's context is the level itself, as the operators group to the left.
+_LATEX_BINARY = {
+    T.Add: (" + ", _ADD, _SIGNED + 1),
+    T.Sub: (" - ", _ADD, _SIGNED + 1),
+    T.ElementwiseProduct: (" \\odot ", _TERM, _SIGNED),
+    T.Scale: (" ", _JUXT, _POSTFIX),
+    T.MatMul: (" ", _JUXT, _POSTFIX),
+}
+
 
 class _Latex:
     def __init__(self, table: SymbolTable | None) -> None:
@@ -85,50 +104,24 @@ class _Latex:
             return f"\\mathrm{{{e.name}}}", _ATOM
         return compose(*parts), _ATOM
 
-    @_LATEX(T.Constant)
-    def _constant(self, e: T.Constant) -> tuple[str, int]:
-        return constant_latex(e.value), _ATOM
-
-    @_LATEX(T.Size, T.IndexVar)
-    def _size(self, e: T.Size | T.IndexVar) -> tuple[str, int]:
-        return e.name, _JUXT
-
-    @_LATEX(T.IdentityMatrix)
-    def _identity(self, e: T.IdentityMatrix) -> tuple[str, int]:
-        return f"I_{{{e.size}}}", _JUXT
-
-    @_LATEX(T.Ones)
-    def _ones(self, e: T.Ones) -> tuple[str, int]:
-        return "\\mathbf{1}_{" + " \\times ".join(map(str, e.dims)) + "}", _JUXT
-
-    @_LATEX(T.Slice)
-    def _slice(self, e: T.Slice) -> tuple[str, int]:
-        return ":", _ATOM
+    @_LATEX(*_LATEX_LEAVES)
+    def _leaf(self, e: T.Expr) -> tuple[str, int]:
+        text, level = _LATEX_LEAVES[type(e)]
+        return text(e), level
 
     @_LATEX(T.Equation)
     def _equation(self, e: T.Equation) -> tuple[str, int]:
         return " = ".join(self.render(s, _ADD) for s in e.sides), 0
 
-    @_LATEX(T.Add, T.Sub)
-    def _add(self, e: T.Add | T.Sub) -> tuple[str, int]:
-        op = " + " if isinstance(e, T.Add) else " - "
-        return self.render(e.left, _ADD) + op + self.render(e.right, _SIGNED + 1), _ADD
+    @_LATEX(*_LATEX_BINARY)
+    def _binary(self, e: T.Expr) -> tuple[str, int]:
+        op, level, right_context = _LATEX_BINARY[type(e)]
+        left, right = e.children()
+        return self.render(left, level) + op + self.render(right, right_context), level
 
     @_LATEX(T.Neg)
     def _neg(self, e: T.Neg) -> tuple[str, int]:
         return "-" + self.render(e.operand, _SIGNED), _SIGNED
-
-    @_LATEX(T.ElementwiseProduct)
-    def _hadamard(self, e: T.ElementwiseProduct) -> tuple[str, int]:
-        return self.render(e.left, _TERM) + " \\odot " + self.render(e.right, _SIGNED), _TERM
-
-    @_LATEX(T.Scale)
-    def _scale(self, e: T.Scale) -> tuple[str, int]:
-        return self.render(e.factor, _JUXT) + " " + self.render(e.operand, _POSTFIX), _JUXT
-
-    @_LATEX(T.MatMul)
-    def _matmul(self, e: T.MatMul) -> tuple[str, int]:
-        return self.render(e.left, _JUXT) + " " + self.render(e.right, _POSTFIX), _JUXT
 
     @_LATEX(T.Div)
     def _div(self, e: T.Div) -> tuple[str, int]:
@@ -270,13 +263,32 @@ def _text(e: T.Expr, context: int) -> str:
     return f"({text})" if level < context else text
 
 
-def _atom(text: str) -> tuple[str, int]:
-    return text, 9
+#: The nodes printed as atoms (level 9): their text.
+_TEXT_ATOMS = {
+    T.Symbol: lambda e: _name(e.name),
+    T.Size: lambda e: e.name,
+    T.IndexVar: lambda e: e.name,
+    T.IdentityMatrix: lambda e: f"I[{e.size}]",
+    T.Ones: lambda e: f"ones{tuple(e.dims)}",
+    T.Slice: lambda e: ":",
+    T.Equation: lambda e: " = ".join(_text(s, 1) for s in e.sides),
+    T.Transpose: lambda e: f"{_text(e.operand, 5)}.T",
+    T.Index: lambda e: f"{_text(e.operand, 5)}[{', '.join(_text(i, 0) for i in e.indices)}]",
+    T.Apply: lambda e: e.function + "'" * e.order + f"({', '.join(_text(a, 0) for a in e.args)})",
+    T.Indicator: lambda e: f"[{_text(e.left, 1)} {e.relation} {_text(e.right, 1)}]",
+    T.Sum: lambda e: (
+        f"sum({_text(e.operand, 0)}" + ("" if e.axis is None else f", axis={e.axis}") + ")"
+    ),
+    T.Norm: lambda e: f"||{_text(e.operand, 0)}||",
+    T.MatrixLiteral: lambda e: (
+        "[" + "; ".join(", ".join(_text(x, 0) for x in row) for row in e.rows) + "]"
+    ),
+}
 
 
-@_TEXT(T.Symbol)
-def _t_symbol(e: T.Symbol) -> tuple[str, int]:
-    return _atom(_name(e.name))
+@_TEXT(*_TEXT_ATOMS)
+def _t_atom(e: T.Expr) -> tuple[str, int]:
+    return _TEXT_ATOMS[type(e)](e), 9
 
 
 @_TEXT(T.Constant)
@@ -285,48 +297,22 @@ def _t_constant(e: T.Constant) -> tuple[str, int]:
     return (str(v.numerator), 9) if v.denominator == 1 else (f"{v}", 2)
 
 
-@_TEXT(T.Size, T.IndexVar)
-def _t_size(e: T.Size | T.IndexVar) -> tuple[str, int]:
-    return _atom(e.name)
-
-
-@_TEXT(T.IdentityMatrix)
-def _t_identity(e: T.IdentityMatrix) -> tuple[str, int]:
-    return _atom(f"I[{e.size}]")
-
-
-@_TEXT(T.Ones)
-def _t_ones(e: T.Ones) -> tuple[str, int]:
-    return _atom(f"ones{tuple(e.dims)}")
-
-
-@_TEXT(T.Slice)
-def _t_slice(e: T.Slice) -> tuple[str, int]:
-    return _atom(":")
-
-
-@_TEXT(T.Equation)
-def _t_equation(e: T.Equation) -> tuple[str, int]:
-    return _atom(" = ".join(_text(s, 1) for s in e.sides))
-
-
-_BINARY = {T.Add: ("+", 1), T.Sub: ("-", 1), T.MatMul: ("@", 2), T.ElementwiseProduct: ("*", 2)}
+#: The two-operand nodes: (operator, level); the right operand binds one level tighter.
+_BINARY = {
+    T.Add: ("+", 1),
+    T.Sub: ("-", 1),
+    T.MatMul: ("@", 2),
+    T.ElementwiseProduct: ("*", 2),
+    T.Scale: ("*", 2),
+    T.Div: ("/", 2),
+}
 
 
 @_TEXT(*_BINARY)
-def _t_binary(e: T.Add | T.Sub | T.MatMul | T.ElementwiseProduct) -> tuple[str, int]:
+def _t_binary(e: T.Expr) -> tuple[str, int]:
     op, level = _BINARY[type(e)]
-    return f"{_text(e.left, level)} {op} {_text(e.right, level + 1)}", level
-
-
-@_TEXT(T.Scale)
-def _t_scale(e: T.Scale) -> tuple[str, int]:
-    return f"{_text(e.factor, 2)} * {_text(e.operand, 3)}", 2
-
-
-@_TEXT(T.Div)
-def _t_div(e: T.Div) -> tuple[str, int]:
-    return f"{_text(e.numerator, 2)} / {_text(e.denominator, 3)}", 2
+    left, right = e.children()
+    return f"{_text(left, level)} {op} {_text(right, level + 1)}", level
 
 
 @_TEXT(T.Neg)
@@ -337,43 +323,6 @@ def _t_neg(e: T.Neg) -> tuple[str, int]:
 @_TEXT(T.Power)
 def _t_power(e: T.Power) -> tuple[str, int]:
     return f"{_text(e.base, 5)}**{_text(e.exponent, 4)}", 4
-
-
-@_TEXT(T.Transpose)
-def _t_transpose(e: T.Transpose) -> tuple[str, int]:
-    return _atom(f"{_text(e.operand, 5)}.T")
-
-
-@_TEXT(T.Index)
-def _t_index(e: T.Index) -> tuple[str, int]:
-    return _atom(f"{_text(e.operand, 5)}[{', '.join(_text(i, 0) for i in e.indices)}]")
-
-
-@_TEXT(T.Apply)
-def _t_apply(e: T.Apply) -> tuple[str, int]:
-    primes = "'" * e.order
-    return _atom(f"{e.function}{primes}({', '.join(_text(a, 0) for a in e.args)})")
-
-
-@_TEXT(T.Indicator)
-def _t_indicator(e: T.Indicator) -> tuple[str, int]:
-    return _atom(f"[{_text(e.left, 1)} {e.relation} {_text(e.right, 1)}]")
-
-
-@_TEXT(T.Sum)
-def _t_sum(e: T.Sum) -> tuple[str, int]:
-    axis = "" if e.axis is None else f", axis={e.axis}"
-    return _atom(f"sum({_text(e.operand, 0)}{axis})")
-
-
-@_TEXT(T.Norm)
-def _t_norm(e: T.Norm) -> tuple[str, int]:
-    return _atom(f"||{_text(e.operand, 0)}||")
-
-
-@_TEXT(T.MatrixLiteral)
-def _t_matrix(e: T.MatrixLiteral) -> tuple[str, int]:
-    return _atom("[" + "; ".join(", ".join(_text(x, 0) for x in row) for row in e.rows) + "]")
 
 
 @_TEXT(T.IndexSum)

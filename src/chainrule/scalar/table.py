@@ -12,6 +12,7 @@ Call ``out.backward()`` first; the tables show whatever gradients the nodes hold
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +111,12 @@ _PASSED = {
 }
 
 
-def _parts(row: Row, template: str, label=str, number=fmt) -> list[str]:
+def _parts(
+    row: Row,
+    template: str,
+    label: Callable[[str], str] = str,
+    number: Callable[[float], str] = fmt,
+) -> list[str]:
     """One ``template`` per input of ``row``, labels and numbers written by ``label`` and
     ``number``."""
     return [
