@@ -47,7 +47,7 @@ from typing import Any
 
 from chainrule.cpuload import ForeignLoad
 
-__all__ = ["ThreadChooser", "beside", "blas_controller", "elementwise_threads", "for_setting"]
+__all__ = ["ThreadChooser", "blas_controller", "for_setting"]
 
 #: Steps per candidate and block while looking; the first of each block is not counted.
 BLOCK = 3
@@ -87,30 +87,6 @@ class _Pools:
 
 
 _POOLS: _Pools | None = None
-
-
-#: The thread count a chooser set last, for element-wise work of ours that can run on two
-#: threads (the optimizers' update); 1 outside a chooser.
-_ELEMENTWISE = 1
-_HELPER: Any = None
-
-
-def elementwise_threads() -> int:
-    """Threads our own element-wise work may use: the count a :class:`ThreadChooser` runs
-    the BLAS with now (so it is timed with the steps it belongs to), 1 outside one."""
-    return _ELEMENTWISE
-
-
-def beside(fn: Callable[..., Any], *args: Any) -> Any:
-    """Start ``fn(*args)`` on a second thread kept for this; a future whose ``result()``
-    waits for it (and raises what it raised). NumPy lets go of the GIL inside its loops,
-    so two such calls on large arrays run at once."""
-    global _HELPER
-    if _HELPER is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chainrule")
-    return _HELPER.submit(fn, *args)
 
 
 class _NoLoad:
@@ -226,10 +202,8 @@ class ThreadChooser:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _ELEMENTWISE
         if self._pools is not None:
             self._set(self._entry)
-        _ELEMENTWISE = 1
 
     def claim(self) -> None:
         """Set this chooser's count again, where something else may have changed it (a
@@ -299,8 +273,6 @@ class ThreadChooser:
 
     # -- looking -------------------------------------------------------------------------
     def _set(self, n: int) -> None:
-        global _ELEMENTWISE
-        _ELEMENTWISE = n
         if n != self._current:
             self._pools.set(n)
             self._current = n

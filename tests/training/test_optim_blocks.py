@@ -137,38 +137,3 @@ def test_a_replaced_gradient_array_in_a_pack_is_followed():
     opt.step()
     np.testing.assert_allclose(W1.value, before[0] - 2.0)
     np.testing.assert_allclose(W2.value, before[1] - 3.0)
-
-
-def _train_two_lanes(make, dtype, lanes, monkeypatch, steps=4):
-    from chainrule import threads
-
-    monkeypatch.setattr(threads, "_ELEMENTWISE", lanes)
-    model = cr.Sequential([cr.Linear(300, 250), cr.ReLU(), cr.Linear(250, 3)], dtype=dtype, seed=0)
-    opt = make(model)
-    rng = np.random.default_rng(1)
-    for _ in range(steps):
-        for p in model.parameters():
-            p.grad[...] = rng.standard_normal(p.grad.shape)
-        opt.step(penalty=cr.L2(0.01))
-    return model.state_dict(), opt.state_dict(), opt._lanes
-
-
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_two_threads_of_updates_change_nothing_bit_for_bit(name, dtype, monkeypatch):
-    two_w, two_s, lanes = _train_two_lanes(OPTIMIZERS[name], dtype, 2, monkeypatch)
-    assert lanes[0] and lanes[1]  # the update really ran in two lanes
-    one_w, one_s, _ = _train_two_lanes(OPTIMIZERS[name], dtype, 1, monkeypatch)
-    for k in one_w:
-        np.testing.assert_array_equal(two_w[k], one_w[k])
-    for b, per in one_s["buffers"].items():
-        for k, v in per.items():
-            np.testing.assert_array_equal(two_s["buffers"][b][k], v)
-
-
-def test_two_lanes_split_the_entries_in_half_in_order():
-    assert optim.two_lanes([10, 10]) == ([0, 1], [])  # too small for a second thread
-    big = optim.TWO_LANES_ENTRIES
-    assert optim.two_lanes([big, big]) == ([0], [1])
-    assert optim.two_lanes([big, big, big, 1]) == ([0, 1], [2, 3])
-    assert optim.two_lanes([4 * big]) == ([0], [])

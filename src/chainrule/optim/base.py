@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from chainrule import threads
 from chainrule.arguments import check, positive
 from chainrule.errors import CheckpointError
 from chainrule.optim import blocks
@@ -67,7 +66,7 @@ class Optimizer:
         self._jobs: list[blocks.Job] = []
         self._views: list[tuple[list[np.ndarray], np.ndarray]] = []
         self._jobs_key: list[Any] = []
-        self._lanes: tuple[list[int], list[int]] = ([], [])
+        self._scratch: list[np.ndarray] = []
 
     # -- public ----------------------------------------------------------------------
     @property
@@ -98,31 +97,19 @@ class Optimizer:
         self.t += 1
         factors = _NO_PENALTY if penalty is None else self._penalty_factors(penalty)
         if not self._step_whole(factors):
-            self._current_jobs(factors)
-            first, second = self._lanes
-            if second and threads.elementwise_threads() > 1:
-                other = threads.beside(self._run_jobs, second, factors)
-                self._run_jobs(first, factors)
-                other.result()
-            else:
-                self._run_jobs(first + second, factors)
+            jobs = self._current_jobs(factors)
+            for (name, w, g, state, pack), (scratch, extra) in zip(jobs, self._views, strict=True):
+                if pack is not None:
+                    pack.gather()
+                k = factors.get(name, 0.0)
+                if k:
+                    # g + k w, rounded as L2.backward rounds it
+                    g = np.add(np.multiply(w, k, out=extra), g, out=extra)
+                self._update(w, g, state, scratch)
+                if pack is not None:
+                    pack.scatter()
         if self.t % blocks.FLUSH_EVERY == 0:
             blocks.flush_subnormals(self.buffers)
-
-    def _run_jobs(self, indices: list[int], factors: dict[str, float]) -> None:
-        """The update of the jobs ``indices`` (:meth:`_current_jobs`), each in its scratch."""
-        for i in indices:
-            name, w, g, state, pack = self._jobs[i]
-            scratch, extra = self._views[i]
-            if pack is not None:
-                pack.gather()
-            k = factors.get(name, 0.0)
-            if k:
-                # g + k w, rounded as L2.backward rounds it
-                g = np.add(np.multiply(w, k, out=extra), g, out=extra)
-            self._update(w, g, state, scratch)
-            if pack is not None:
-                pack.scatter()
 
     def _penalty_factors(self, penalty: Any) -> dict[str, float]:
         """Parameter name -> multiplier of its value in the penalty's gradient."""
@@ -142,18 +129,16 @@ class Optimizer:
         key = [(id(p.value), id(p.grad), factors.get(name, 0.0)) for name, p in self._params]
         if key != self._jobs_key:
             jobs = blocks.flat_blocks(self._params, self.buffers, factors)
-            self._lanes = blocks.two_lanes([job[1].size for job in jobs])
             biggest = max(job[1].size for job in jobs)
             dtype = np.result_type(*(job[1].dtype for job in jobs))
-            # per lane the rule's own scratch arrays and one for the gradient with the
-            # penalty, cut once to the size of each block
+            # the rule's own scratch arrays, and one for the gradient with the penalty,
+            # cut once to the size of each block
             n = self.n_scratch + 1
-            lane_scratch = [[np.empty(biggest, dtype=dtype) for _ in range(n)] for _ in range(2)]
-            lane_of = {i: k for k, lane in enumerate(self._lanes) for i in lane}
-            self._views = []
-            for i, (_, w, _, _, _) in enumerate(jobs):
-                scratch = lane_scratch[lane_of[i]]
-                self._views.append(([s[: w.size] for s in scratch[:-1]], scratch[-1][: w.size]))
+            self._scratch = [np.empty(biggest, dtype=dtype) for _ in range(n)]
+            self._views = [
+                ([s[: w.size] for s in self._scratch[:-1]], self._scratch[-1][: w.size])
+                for _, w, _, _, _ in jobs
+            ]
             self._jobs, self._jobs_key = jobs, key
         return self._jobs
 

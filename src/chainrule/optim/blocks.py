@@ -31,7 +31,6 @@ __all__ = [
     "buffer_arenas",
     "flat_blocks",
     "flush_subnormals",
-    "two_lanes",
 ]
 
 #: Largest block of one array an update works on at a time (bytes): with the four to six
@@ -39,8 +38,6 @@ __all__ = [
 BLOCK_BYTES = 128 * 1024
 #: Largest parameter (entries) that is updated packed with its small neighbours.
 PACK_ENTRIES = 4096
-#: Fewest entries of all parameters together for the update to run on two threads.
-TWO_LANES_ENTRIES = 1 << 16
 #: Steps between two flushes of subnormal numbers from the optimizer state.
 FLUSH_EVERY = 64
 
@@ -186,22 +183,6 @@ def _root(a: np.ndarray) -> np.ndarray:
     while isinstance(a.base, np.ndarray):
         a = a.base
     return a
-
-
-def two_lanes(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
-    """The jobs (by index, of ``sizes`` entries each) cut into two lanes of about half the
-    entries each, in order, for two threads; all in the first lane when there are fewer
-    than :data:`TWO_LANES_ENTRIES` entries (a thread's start would cost more)."""
-    total = sum(sizes)
-    if total < TWO_LANES_ENTRIES or len(sizes) < 2:
-        return list(range(len(sizes))), []
-    first, done = [], 0
-    for i, size in enumerate(sizes):
-        if done + size / 2 > total / 2 and first:
-            break
-        first.append(i)
-        done += size
-    return first, list(range(len(first), len(sizes)))
 
 
 def flush_subnormals(buffers: Mapping[str, Mapping[str, np.ndarray]]) -> None:
