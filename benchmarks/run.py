@@ -40,6 +40,9 @@ from problems import NETS, gemm_flops  # noqa: E402
 from chainrule import cpuload  # noqa: E402
 
 IMPLS = ("chainrule", "torch", "sklearn", "bound")
+#: Untimed steps at least before each timing: enough for chainrule's thread choice to look
+#: (12 steps) on the slowest network, where 0.25 s is a handful of steps.
+SETTLE_STEPS = 16
 NOTES = {
     "N2b1": "sklearn: with biases (it has no bias-free layers)",
     "N2b2": "sklearn: with biases",
@@ -190,6 +193,7 @@ def _measure_phase(worker, spinner, phase, retries, key, seconds, r):
             seconds=seconds * (2 if r == 0 else 1),
             min_steps=5,
             settle=seconds,
+            settle_steps=SETTLE_STEPS,
         )
     finally:
         if phase == "busy":
@@ -387,7 +391,7 @@ def markdown(result: dict) -> str:
             "throughput of the same round, median over the rounds (worst round in brackets)."
         )
     extra.append(
-        "Every timing follows as long a run of untimed steps under the same load, so a "
+        "Every timing follows as long a run of untimed steps (16 at least) under the same load, so a "
         "timed run has met its load (quiet or busy) as a training run does; what a change "
         "of load costs chainrule's thread choice is counted in `tests/training/"
         "test_threads.py` (two slow steps when a core is taken away)."

@@ -6,9 +6,9 @@ bound). It reads one JSON command a line on stdin and answers one JSON line on s
 with ``@@`` so that anything a library prints is never mistaken for an answer:
 
 - ``{"cmd": "setup", "threads": 2}`` -> ``{"threads": ..., "versions": ...}``
-- ``{"cmd": "run", "net": "N1", "seconds": 0.3, "min_steps": 3, "settle": 0.3}`` ->
-  ``{"times": [...]}`` (seconds of each training step, run back to back after ``settle``
-  seconds of untimed ones; ``"skip"`` where the implementation does not apply)
+- ``{"cmd": "run", "net": "N1", "seconds": 0.3, "min_steps": 3, "settle": 0.3,
+  "settle_steps": 16}`` -> ``{"times": [...]}`` (seconds of each training step, run back
+  to back after at least ``settle`` seconds and ``settle_steps`` untimed ones; ``"skip"`` where the implementation does not apply)
 - ``{"cmd": "quit"}``
 """
 
@@ -328,8 +328,10 @@ def main() -> None:
         times = []
         clock = time.perf_counter
         start = clock()
-        while clock() - start < cmd.get("settle", 0.0):
+        settled = 0
+        while clock() - start < cmd.get("settle", 0.0) or settled < cmd.get("settle_steps", 0):
             step()  # untimed: the run meets the load (quiet or busy) before it is timed
+            settled += 1
         start = clock()
         while len(times) < cmd["min_steps"] or clock() - start < cmd["seconds"]:
             t0 = clock()

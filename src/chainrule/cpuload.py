@@ -69,10 +69,10 @@ def foreign_cores(before: tuple[int, int], after: tuple[int, int], seconds: floa
 class ForeignLoad:
     """Cores used by other programs since the last reading.
 
-    ``read()`` gives the cores used since the previous ``read()`` (or since it was made),
-    or None where there are no counters or less than ``min_seconds`` have passed (a
-    shorter reading would be coarser than the ticks allow: over 0.1 s at 100 ticks a second,
-a core's use is read to about a tenth).
+        ``read()`` gives the cores used since the previous ``read()`` (or since it was made),
+        or None where there are no counters or less than ``min_seconds`` have passed (a
+        shorter reading would be coarser than the ticks allow: over 0.1 s at 100 ticks a second,
+    a core's use is read to about a tenth).
     """
 
     def __init__(

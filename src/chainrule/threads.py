@@ -19,8 +19,8 @@ time. It looks again
 
 Looking is bounded: a candidate whose steps are :data:`GIVE_UP` times slower than the best
 is dropped at once (after its first, uncounted step where that one is
-:data:`GIVE_UP_FIRST` times slower), and the time spent looking stays under
-:data:`MAX_PROBE_SHARE` of the run.
+:data:`GIVE_UP_FIRST` times slower), and the time looking loses (its steps' time beyond
+what the count it chose would have taken) stays under :data:`MAX_PROBE_SHARE` of the run.
 
 What the choice changes in the results (OpenBLAS 0.3, measured in
 ``tests/training/test_threads.py``): rounding only. A threaded matrix product splits the
@@ -68,7 +68,8 @@ GIVE_UP_FIRST = 10.0
 LOAD_SHIFT = 0.5
 #: More threads must be faster by this share to be chosen (ties go to fewer threads).
 MARGIN = 0.05
-#: Most of the run's time that looking may take.
+#: Most of the run's time that looking may lose: the time its steps took beyond what they
+#: would have taken with the count chosen (a look's steps train as any other).
 MAX_PROBE_SHARE = 0.05
 
 
@@ -171,7 +172,7 @@ class ThreadChooser:
         self._steps = 0
         self._t0 = 0.0
         self._started = 0.0
-        self._look_started = 0.0
+        self._look_seconds: list[float] = []
         self._looking_s = 0.0
         self._last_look = 0.0
         self._active = False
@@ -232,6 +233,7 @@ class ThreadChooser:
         self._steps += 1
         if self._plan:
             count, counted = self._plan.pop(0)
+            self._look_seconds.append(seconds)
             if counted:
                 self._times[count].append(seconds)
             self._drop_hopeless(count, seconds)
@@ -278,7 +280,7 @@ class ThreadChooser:
             self._current = n
 
     def _start_look(self) -> None:
-        self._look_started = self._clock()
+        self._look_seconds = []
         self._load.read()  # the next reading covers the look
         self._times = {c: [] for c in self._candidates}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
@@ -316,7 +318,8 @@ class ThreadChooser:
         self._load_ref = self._load.read()  # None after a short look: the next one sets it
         self._set(choice)
         self._window.clear()
-        self._looking_s += now - self._look_started
+        lost = sum(self._look_seconds) - len(self._look_seconds) * medians[choice]
+        self._looking_s += max(0.0, lost)
         self._last_look = now
         self.looks.append(
             {"step": self._steps, "medians": dict(sorted(medians.items())), "choice": choice}

@@ -112,16 +112,31 @@ def test_a_core_taken_away_costs_two_slow_steps():
         assert machine.steps_at[2] - before == 2
 
 
-def test_looking_takes_a_bounded_share_of_the_time():
-    # step times that keep jumping would trigger a look at every window
-    chooser, machine, _ = _chooser({1: 1.0, 2: 0.9})
+def test_looking_loses_a_bounded_share_of_the_time():
+    # step times that keep jumping would trigger a look at every window; each look runs
+    # two steps with the count that is five times slower
+    pools = FakePools(2)
+
+    class Counting(Machine):
+        lost = 0.0
+
+        def run(self, chooser, steps):
+            for _ in range(steps):
+                chooser.begin()
+                self.lost += (self.cost[self.pools.n] - min(self.cost.values())) * 1e-3
+                self.now += self.cost[self.pools.n] * 1e-3
+                chooser.end()
+
+    machine = Counting(pools, {1: 1.0, 2: 5.0})
+    chooser = ThreadChooser(pools=pools, clock=machine.clock)
     phase = 5 * threads.WINDOW
     with chooser:
         for k in range(100):
-            machine.cost = {1: 1.0, 2: 0.9} if k % 2 else {1: 3.0, 2: 2.7}
+            machine.cost = {1: 1.0, 2: 5.0} if k % 2 else {1: 3.0, 2: 15.0}
             machine.run(chooser, phase)
-    probe_steps = len(chooser.looks) * threads.ROUNDS * threads.BLOCK * 2
-    assert len(chooser.looks) > 3 and probe_steps < 0.15 * 100 * phase
+    one_look = 2 * 15e-3  # the most one look can lose here
+    assert len(chooser.looks) > 3
+    assert machine.lost <= threads.MAX_PROBE_SHARE * machine.now + one_look
 
 
 def test_never_above_the_entry_count_and_a_single_count_is_just_set():
