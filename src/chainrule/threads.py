@@ -17,7 +17,10 @@ time. It looks again
   it was, so only this reading tells that two threads may pay again;
 - :data:`RECHECK_S` seconds after the last look in any case.
 
-Looking is bounded: a candidate whose steps are :data:`GIVE_UP` times slower than the best
+A look tries only the counts that fit the cores other programs leave free, where the load
+is read: with one of two cores taken a second thread's steps are a lottery (from as fast
+as one thread to 50 times slower) that a few timed steps cannot judge. Looking is bounded:
+a candidate whose steps are :data:`GIVE_UP` times slower than the best
 is dropped at once (after its first, uncounted step where that one is
 :data:`GIVE_UP_FIRST` times slower), and the time looking loses (its steps' time beyond
 what the count it chose would have taken) stays under :data:`MAX_PROBE_SHARE` of the run.
@@ -40,6 +43,7 @@ asked for one thread gets one.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -88,6 +92,14 @@ class _Pools:
 
 
 _POOLS: _Pools | None = None
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 class _NoLoad:
@@ -146,7 +158,8 @@ class ThreadChooser:
     choice : int
         The count in use outside of looking.
     looks : list of dict
-        One entry per look: ``{"step", "medians", "choice"}`` (median seconds per count).
+        One entry per look: ``{"step", "medians", "choice", "foreign_cores"}`` (median
+        seconds per count tried; the cores other programs used, None without a reading).
     """
 
     def __init__(
@@ -162,6 +175,7 @@ class ThreadChooser:
         self._clock = clock
         self._load = load
         self._load_ref: float | None = None
+        self._load_last: float | None = None
         self.choice = 1
         self.looks: list[dict[str, Any]] = []
         self._entry = 1
@@ -268,6 +282,7 @@ class ThreadChooser:
         cores = self._load.read()
         if cores is None:
             return False
+        self._load_last = cores
         if self._load_ref is None:
             self._load_ref = cores
             return False
@@ -281,13 +296,23 @@ class ThreadChooser:
 
     def _start_look(self) -> None:
         self._look_seconds = []
-        self._load.read()  # the next reading covers the look
-        self._times = {c: [] for c in self._candidates}
+        reading = self._load.read()  # and the next reading covers the look
+        if reading is not None:
+            self._load_last = reading
+        counts = self._fitting()
+        self._times = {c: [] for c in counts}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
-        self._plan = [
-            (c, k > 0) for _ in range(ROUNDS) for c in self._candidates for k in range(BLOCK)
-        ]
+        self._plan = [(c, k > 0) for _ in range(ROUNDS) for c in counts for k in range(BLOCK)]
+
+    def _fitting(self) -> list[int]:
+        """The candidates that fit the cores other programs leave free (all of them without
+        a reading): a thread beyond them waits for a core the scheduler gives elsewhere, and
+        its steps are a lottery that a few timed ones cannot judge."""
+        if self._load_last is None:
+            return self._candidates
+        free = max(1, round(_cores() - self._load_last))
+        return [c for c in self._candidates if c <= free] or self._candidates[:1]
 
     def _drop_hopeless(self, count: int, seconds: float) -> None:
         """Drop from the look every count whose median is :data:`GIVE_UP` times the best
@@ -322,7 +347,12 @@ class ThreadChooser:
         self._looking_s += max(0.0, lost)
         self._last_look = now
         self.looks.append(
-            {"step": self._steps, "medians": dict(sorted(medians.items())), "choice": choice}
+            {
+                "step": self._steps,
+                "medians": dict(sorted(medians.items())),
+                "choice": choice,
+                "foreign_cores": self._load_last,
+            }
         )
 
 

@@ -239,3 +239,23 @@ def test_foreign_load_reads_the_cores_of_other_programs():
     assert meter.read() is None  # too soon for a reading
     now[0] = 0.3
     assert meter.read() >= 0.0
+
+
+def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    pools = FakePools(2)
+    machine = Machine(pools, {1: 1.0, 2: 0.5})
+    load = FakeLoad()
+    chooser = ThreadChooser(pools=pools, clock=machine.clock, load=load)
+    with chooser:
+        machine.run(chooser, 2000)
+        assert chooser.choice == 2
+        # another program takes a core; its second thread is sometimes fast, so timing
+        # a few steps could pick it: the load reading keeps the look to one thread
+        machine.cost, load.cores = {1: 1.0, 2: 0.4}, 1.0
+        before = machine.steps_at[2]
+        machine.run(chooser, 200)
+        assert chooser.choice == 1
+        assert machine.steps_at[2] - before <= threads.WINDOW  # until the load was read
+        assert chooser.looks[-1]["medians"].keys() == {1}
+        assert chooser.looks[-1]["foreign_cores"] == 1.0
