@@ -156,6 +156,7 @@ def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None, bus
         per_round = {ph: {key: {impl: [] for impl in impls} for key in NETS} for ph in phases}
         loads = []
         choices: dict[str, list[int]] = {}  # chainrule's BLAS thread count per round
+        looks: dict[str, list[list[dict]]] = {}  # and the looks that led to it
         for r in range(rounds + 1):  # round 0 warms up and is thrown away
             order = impls[r % len(impls) :] + impls[: r % len(impls)]
             for key in NETS:
@@ -170,9 +171,10 @@ def time_steps(impls, threads, rounds, seconds, retries, log, baseline=None, bus
                         loads.append(answer["foreign_load"])
                         if "blas_threads" in answer:
                             choices.setdefault(f"{key} {phase}", []).append(answer["blas_threads"])
+                            looks.setdefault(f"{key} {phase}", []).append(answer["looks"])
             recent = loads[-len(NETS) * len(impls) * len(phases) :] or [0.0]
             log(f"round {r}/{rounds} done (other processes: {statistics.median(recent):.2f} cores)")
-        return per_round, setup, loads, choices
+        return per_round, setup, loads, (choices, looks)
     finally:
         for w in workers.values():
             w.close()
@@ -469,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         impls += ("baseline",)
     t0 = time.perf_counter()
     log(f"{len(impls)} processes, {args.threads} threads each, {rounds} rounds of {seconds} s")
-    per_round, setup, loads, choices = time_steps(
+    per_round, setup, loads, (choices, looks) = time_steps(
         impls, args.threads, rounds, seconds, args.retries, log, args.baseline, args.busy
     )
     result = {
@@ -480,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {k: v for s in setup.values() for k, v in s["versions"].items()},
         "table": summarise(per_round),
         "blas_threads_chosen": choices,
+        "chainrule_looks": looks,
         "foreign_load": {
             "median": statistics.median(loads),
             "max": max(loads),

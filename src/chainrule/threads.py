@@ -70,6 +70,8 @@ GIVE_UP = 3.0
 GIVE_UP_FIRST = 10.0
 #: Change in the cores other programs use (:mod:`chainrule.cpuload`) that makes a look.
 LOAD_SHIFT = 0.5
+#: Age (seconds) beyond which a load reading no longer decides which counts a look tries.
+LOAD_FRESH_S = 1.0
 #: More threads must be faster by this share to be chosen (ties go to fewer threads).
 MARGIN = 0.05
 #: Most of the run's time that looking may lose: the time its steps took beyond what they
@@ -174,8 +176,9 @@ class ThreadChooser:
         self._pools = pools
         self._clock = clock
         self._load = load
-        self._load_ref: float | None = None
-        self._load_last: float | None = None
+        self._load_ref: float | None = None  # the reading the choice was made under
+        self._load_last: float | None = None  # the latest reading, taken at _load_at
+        self._load_at = 0.0
         self.choice = 1
         self.looks: list[dict[str, Any]] = []
         self._entry = 1
@@ -228,6 +231,7 @@ class ThreadChooser:
             self._set(self._plan[0][0] if self._plan else self.choice)
         if self._load is not None:
             self._load.read()  # the next reading covers this loop's steps only
+        self._load_last = None
         self._window.clear()
 
     # -- steps -------------------------------------------------------------------------
@@ -279,14 +283,20 @@ class ThreadChooser:
         """Whether other programs' use of the cores moved by :data:`LOAD_SHIFT` since the
         last look (a program that gives a core back does not change a one-thread step's
         time, so only this reading tells that more threads may pay again)."""
-        cores = self._load.read()
+        cores = self._reading()
         if cores is None:
             return False
-        self._load_last = cores
         if self._load_ref is None:
             self._load_ref = cores
             return False
         return abs(cores - self._load_ref) >= LOAD_SHIFT
+
+    def _reading(self) -> float | None:
+        """A new reading of the load (None when it is too soon for one), kept as the latest."""
+        cores = self._load.read()
+        if cores is not None:
+            self._load_last, self._load_at = cores, self._clock()
+        return cores
 
     # -- looking -------------------------------------------------------------------------
     def _set(self, n: int) -> None:
@@ -296,20 +306,23 @@ class ThreadChooser:
 
     def _start_look(self) -> None:
         self._look_seconds = []
-        reading = self._load.read()  # and the next reading covers the look
-        if reading is not None:
-            self._load_last = reading
+        self._reading()  # and the next reading covers the look
         counts = self._fitting()
+        self._load_ref = self._load_last if self._fresh() else None
         self._times = {c: [] for c in counts}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
         self._plan = [(c, k > 0) for _ in range(ROUNDS) for c in counts for k in range(BLOCK)]
 
+    def _fresh(self) -> bool:
+        """Whether the latest reading is recent enough to go by (:data:`LOAD_FRESH_S`)."""
+        return self._load_last is not None and self._clock() - self._load_at <= LOAD_FRESH_S
+
     def _fitting(self) -> list[int]:
         """The candidates that fit the cores other programs leave free (all of them without
         a reading): a thread beyond them waits for a core the scheduler gives elsewhere, and
         its steps are a lottery that a few timed ones cannot judge."""
-        if self._load_last is None:
+        if not self._fresh():
             return self._candidates
         free = max(1, round(_cores() - self._load_last))
         return [c for c in self._candidates if c <= free] or self._candidates[:1]
@@ -340,7 +353,8 @@ class ThreadChooser:
                 break
         self.choice = choice
         self._reference = medians[choice]
-        self._load_ref = self._load.read()  # None after a short look: the next one sets it
+        if self._reading() is not None and self._load_ref is None:
+            self._load_ref = self._load_last  # the look's own reading, where it had none before
         self._set(choice)
         self._window.clear()
         lost = sum(self._look_seconds) - len(self._look_seconds) * medians[choice]
