@@ -12,9 +12,10 @@ time. It looks again
   :data:`DRIFT` from what the choice was made on;
 - at once when one step with more than one thread takes :data:`GIVE_UP_FIRST` times that
   (another program took a core);
-- when the cores other programs use (:mod:`chainrule.cpuload`, Linux) move by
-  :data:`LOAD_SHIFT`: a program that gives a core back leaves a one-thread step's time as
-  it was, so only this reading tells that two threads may pay again;
+- when the number of cores other programs take (:mod:`chainrule.cpuload`, Linux; a core
+  counts as taken from :data:`TAKEN_AT` of its time on) changes: a program that gives a
+  core back leaves a one-thread step's time as it was, so only this reading tells that
+  two threads may pay again;
 - :data:`RECHECK_S` seconds after the last look in any case.
 
 A look tries only the counts that fit the cores other programs leave free, where the load
@@ -68,8 +69,10 @@ GIVE_UP = 3.0
 #: A count whose first step of a look (uncounted: it pays for the switch) takes this many
 #: times the best median so far is dropped without another step.
 GIVE_UP_FIRST = 10.0
-#: Change in the cores other programs use (:mod:`chainrule.cpuload`) that makes a look.
-LOAD_SHIFT = 0.5
+#: Share of a core's time other programs must use for it to count as taken. A program
+#: competing with our threads gets less than a whole core, so a spinning one reads as
+#: 0.4-1.0 cores; a quiet machine reads 0.0-0.15.
+TAKEN_AT = 0.3
 #: Age (seconds) beyond which a load reading no longer decides which counts a look tries.
 LOAD_FRESH_S = 1.0
 #: More threads must be faster by this share to be chosen (ties go to fewer threads).
@@ -94,6 +97,11 @@ class _Pools:
 
 
 _POOLS: _Pools | None = None
+
+
+def _taken(cores: float) -> int:
+    """Whole cores taken by other programs that use ``cores`` of them (:data:`TAKEN_AT`)."""
+    return int(cores + 1.0 - TAKEN_AT)
 
 
 def _cores() -> int:
@@ -280,16 +288,17 @@ class ThreadChooser:
             self._start_look()
 
     def _load_moved(self) -> bool:
-        """Whether other programs' use of the cores moved by :data:`LOAD_SHIFT` since the
-        last look (a program that gives a core back does not change a one-thread step's
-        time, so only this reading tells that more threads may pay again)."""
+        """Whether the cores other programs take (:func:`_taken`) changed since the reading
+        the choice was made under (a program that gives a core back does not change a
+        one-thread step's time, so only this reading tells that more threads may pay
+        again)."""
         cores = self._reading()
         if cores is None:
             return False
         if self._load_ref is None:
             self._load_ref = cores
             return False
-        return abs(cores - self._load_ref) >= LOAD_SHIFT
+        return _taken(cores) != _taken(self._load_ref)
 
     def _reading(self) -> float | None:
         """A new reading of the load (None when it is too soon for one), kept as the latest."""
@@ -324,7 +333,7 @@ class ThreadChooser:
         its steps are a lottery that a few timed ones cannot judge."""
         if not self._fresh():
             return self._candidates
-        free = max(1, round(_cores() - self._load_last))
+        free = max(1, _cores() - _taken(self._load_last))
         return [c for c in self._candidates if c <= free] or self._candidates[:1]
 
     def _drop_hopeless(self, count: int, seconds: float) -> None:

@@ -259,3 +259,11 @@ def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
         assert machine.steps_at[2] - before <= threads.WINDOW  # until the load was read
         assert chooser.looks[-1]["medians"].keys() == {1}
         assert chooser.looks[-1]["foreign_cores"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("cores", "taken"), [(0.0, 0), (0.29, 0), (0.3, 1), (0.6, 1), (1.0, 1), (1.3, 2)]
+)
+def test_a_core_counts_as_taken_from_a_share_of_its_time(cores, taken):
+    assert threads.TAKEN_AT == 0.3
+    assert threads._taken(cores) == taken
