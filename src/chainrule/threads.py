@@ -44,6 +44,7 @@ asked for one thread gets one.
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import time
@@ -101,7 +102,8 @@ _POOLS: _Pools | None = None
 
 def _taken(cores: float) -> int:
     """Whole cores taken by other programs that use ``cores`` of them (:data:`TAKEN_AT`)."""
-    return int(cores + 1.0 - TAKEN_AT)
+    # rounded first: 1.3 - 0.3 is 0.9999999999999999 in binary floating point
+    return max(0, math.floor(round(cores - TAKEN_AT, 9)) + 1)
 
 
 def _cores() -> int:
