@@ -77,6 +77,8 @@ def epoch_rounds(rounds: int) -> list[dict]:
 
 def cli_runs(runs: int) -> list[float]:
     env = dict(os.environ)
+    # warm means the bytecode cache too, as an installed package has it (pip compiles it)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     walls = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(runs + 1):  # the first run warms the caches and is not counted

@@ -26,6 +26,8 @@ def main() -> int:
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     worst_time, worst_acc = 0.0, 1.0
+    # with the bytecode cache, as an installed package has it (pip compiles it)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.seeds):
             cmd = [
@@ -41,7 +43,7 @@ def main() -> int:
                 os.path.join(tmp, f"run{seed}"),
             ]
             start = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
             wall = time.perf_counter() - start
             if done.returncode != 0:
                 print(done.stderr, file=sys.stderr)
