@@ -28,11 +28,13 @@ class FakePools:
 
 
 class Machine:
-    """A clock that a step advances by the cost (milliseconds) of the current count."""
+    """A clock that a step advances by the cost (milliseconds) of the current count;
+    ``lost`` sums what each step took beyond the cheapest count's cost (seconds)."""
 
     def __init__(self, pools: FakePools, cost: dict[int, float]) -> None:
         self.pools, self.cost, self.now = pools, dict(cost), 0.0
         self.steps_at: dict[int, int] = {}
+        self.lost = 0.0
 
     def clock(self) -> float:
         return self.now
@@ -42,6 +44,7 @@ class Machine:
             chooser.begin()
             n = self.pools.n
             self.now += self.cost[n] * 1e-3
+            self.lost += (self.cost[n] - min(self.cost.values())) * 1e-3
             self.steps_at[n] = self.steps_at.get(n, 0) + 1
             chooser.end()
 
@@ -115,20 +118,7 @@ def test_a_core_taken_away_costs_two_slow_steps():
 def test_looking_loses_a_bounded_share_of_the_time():
     # step times that keep jumping would trigger a look at every window; each look runs
     # two steps with the count that is five times slower
-    pools = FakePools(2)
-
-    class Counting(Machine):
-        lost = 0.0
-
-        def run(self, chooser, steps):
-            for _ in range(steps):
-                chooser.begin()
-                self.lost += (self.cost[self.pools.n] - min(self.cost.values())) * 1e-3
-                self.now += self.cost[self.pools.n] * 1e-3
-                chooser.end()
-
-    machine = Counting(pools, {1: 1.0, 2: 5.0})
-    chooser = ThreadChooser(pools=pools, clock=machine.clock)
+    chooser, machine, _ = _chooser({1: 1.0, 2: 5.0})
     phase = 5 * threads.WINDOW
     with chooser:
         for k in range(100):
