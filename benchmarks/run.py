@@ -411,6 +411,20 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n\n" + "\n\n".join(extra)
 
 
+def _sharing(result: dict) -> str:
+    """How quiet the machine was, in words for the README."""
+    median = result["foreign_load"]["median"]
+    if median < 0.15:
+        return (
+            f"on a quiet machine (other processes used a median {median:.2f} cores); the "
+            "ratios, from the same interleaved run, are steadier than the absolute figures"
+        )
+    return (
+        f"with other jobs sharing the machine (a median {median:.2f} cores), so the ratios "
+        "(from the same run) mean more than the absolute figures"
+    )
+
+
 def write_readme(result: dict, command: str) -> None:
     path = HERE.parent / "README.md"
     text = path.read_text()
@@ -423,8 +437,7 @@ def write_readme(result: dict, command: str) -> None:
         "from other processes below the table. Measured with "
         f"`{command}` on {result['machine']} (NumPy {result['versions']['numpy']}, "
         f"PyTorch {result['versions'].get('torch', '-')}, scikit-learn "
-        f"{result['versions'].get('sklearn', '-')}), with other jobs sharing the machine, so "
-        "the ratios (from the same run) mean more than the absolute figures.\n\n"
+        f"{result['versions'].get('sklearn', '-')}), {_sharing(result)}.\n\n"
         + markdown(result)
         + "\n"
     )
