@@ -66,6 +66,7 @@ class Optimizer:
         self._jobs: list[blocks.Job] = []
         self._views: list[tuple[list[np.ndarray], np.ndarray]] = []
         self._jobs_key: list[Any] = []
+        self._factors: tuple[Any, float, dict[str, float]] = (None, 0.0, _NO_PENALTY)
         self._scratch: list[np.ndarray] = []
 
     # -- public ----------------------------------------------------------------------
@@ -112,11 +113,16 @@ class Optimizer:
             blocks.flush_subnormals(self.buffers)
 
     def _penalty_factors(self, penalty: Any) -> dict[str, float]:
-        """Parameter name -> multiplier of its value in the penalty's gradient."""
+        """Parameter name -> multiplier of its value in the penalty's gradient; worked out
+        once for a penalty and its factor (fit passes the same one every step)."""
         if penalty is None or not penalty.gradient_factor:
-            return {}
+            return _NO_PENALTY
         k = penalty.gradient_factor
-        return {name: k for name, _ in self._params if penalty.covers(name)}
+        cached_penalty, cached_k, factors = self._factors
+        if cached_penalty is not penalty or cached_k != k:
+            factors = {name: k for name, _ in self._params if penalty.covers(name)}
+            self._factors = (penalty, k, factors)
+        return factors
 
     def _step_whole(self, factors: dict[str, float]) -> bool:
         """A subclass's update of whole parameters at once (a compiled kernel); returns
