@@ -224,12 +224,12 @@ def _train_epoch(
         rows = order[start : start + size]
         xb = np.take(data[0], rows, axis=0, out=batch[0][: rows.size])
         yb = np.take(data[1], rows, axis=0, out=batch[1][: rows.size])
-        if rows.size == size:  # the timing compares alike steps: full batches only
+        timed = rows.size == size  # the timing compares alike steps: full batches only
+        if timed:
             threads.begin()
-            value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
+        value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
+        if timed:
             threads.end()
-        else:
-            value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
         if not math.isfinite(value):
             raise diverged(run, xb, value)
         check_growth(run, value)
