@@ -222,9 +222,11 @@ def _train_epoch(
     part, size, threads = run.partial, run.batch_size, plan.threads
     for start in range(run.position * size, run.n_train, size):
         rows = order[start : start + size]
-        xb = np.take(data[0], rows, axis=0, out=batch[0][: rows.size])
-        yb = np.take(data[1], rows, axis=0, out=batch[1][: rows.size])
         timed = rows.size == size  # the timing compares alike steps: full batches only
+        # a full batch fills the arrays themselves; only the last, shorter one needs views
+        xb_to, yb_to = batch if timed else (batch[0][: rows.size], batch[1][: rows.size])
+        xb = np.take(data[0], rows, axis=0, out=xb_to)
+        yb = np.take(data[1], rows, axis=0, out=yb_to)
         if timed:
             threads.begin()
         value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
