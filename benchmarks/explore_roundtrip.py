@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sess = make_session()
-    n_params = sum(p.value.size for p in sess.model.parameters())
+    n_params = sess.n_parameters
     result = {"parameters": n_params, "edits": args.edits, "server": bench_server(args.edits)}
     result["http"], result["answer_bytes"] = bench_http(args.edits)
     if not args.no_browser:

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         "ok": True,
         "url": url,
         "network": setup.title,
-        "parameters": session.describe()["n_parameters"],
+        "parameters": session.n_parameters,
     }
 
     def render() -> None:
