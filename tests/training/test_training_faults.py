@@ -15,6 +15,7 @@ import chainrule as cr
 from chainrule.cli import main
 from chainrule.errors import CheckpointError, TrainingError
 from chainrule.train import Callback, TrainingInterrupted, fit
+from tests.training.helpers import members, with_manifest
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(64, 5))
@@ -164,14 +165,12 @@ def test_cli_a_picture_that_cannot_be_written_keeps_the_exit_code(tmp_path, monk
 
 
 def test_resume_with_lying_saved_settings_exits_4(tmp_path, capsys):
-    from tests.training.test_checkpoint_hostile import _members, _with_manifest
-
     out = tmp_path / "r"
     assert main(["train", "--layers", "8-relu-10", "--epochs", "1", "--out", str(out), "-q"]) == 0
     path = out / "model.chainrule"
-    manifest = json.loads(_members(path.read_bytes())["manifest.json"])
+    manifest = json.loads(members(path.read_bytes())["manifest.json"])
     manifest["extra"]["settings"]["batch_size"] = "big"
-    path.write_bytes(_with_manifest(path.read_bytes(), manifest))
+    path.write_bytes(with_manifest(path.read_bytes(), manifest))
     capsys.readouterr()
     assert main(["train", "--resume", str(path), "--epochs", "2", "-q"]) == 4
     assert "saved settings: key 'batch_size' must be int" in capsys.readouterr().err
