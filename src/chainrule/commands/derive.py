@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from chainrule.commands.output import add_command, add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
@@ -57,7 +57,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--document", action="store_true", help="a complete .tex file (LaTeX)")
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE (atomically)")
     parser.add_argument("--verify", action="store_true", help="check every step (exit 3 if off)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and data (0)")
+    parser.add_argument("--seed", type=seed_value, default=0, help="seed of the weights and data (0)")
     add_json_flag(parser)
     return parser
 
