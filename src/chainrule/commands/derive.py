@@ -13,6 +13,7 @@ from typing import Any
 
 from chainrule.commands.output import add_command, add_json_flag, emit, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
+from chainrule.suggest import did_you_mean
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
 LOSSES = {
@@ -57,7 +58,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--document", action="store_true", help="a complete .tex file (LaTeX)")
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE (atomically)")
     parser.add_argument("--verify", action="store_true", help="check every step (exit 3 if off)")
-    parser.add_argument("--seed", type=seed_value, default=0, help="seed of the weights and data (0)")
+    parser.add_argument(
+        "--seed", type=seed_value, default=0, help="seed of the weights and data (0)"
+    )
     add_json_flag(parser)
     return parser
 
@@ -144,7 +147,7 @@ def _model(spec: str, seed: int) -> Any:
     import numpy as np
 
     import chainrule as cr
-    from chainrule.specs import parse_layers
+    from chainrule.specs import activation_names, parse_layers
 
     spec = spec.strip()
     if spec.startswith("["):
@@ -159,10 +162,14 @@ def _model(spec: str, seed: int) -> Any:
             f"--layers {spec!r}: start with the input width, then each layer's width and "
             "its activation joined by '-', e.g. '4-3-relu-2-relu-1'"
         )
-    last = None if tokens[-1].isdigit() else tokens.pop()
+    last = None if tokens[-1].isdigit() else tokens.pop().lower()
     layers = parse_layers("-".join(tokens[1:]), int(tokens[0]), int(tokens[-1]))
     if last is not None:
-        layers += parse_layers(f"1-{last}-1", 1, 1)[1:2]  # the same table of activations
+        activations = activation_names()
+        if last not in activations:
+            hint = did_you_mean(last, activations)
+            raise ConfigError(f"--layers {spec!r}: unknown activation {last!r}{hint}")
+        layers.append({"type": activations[last]})
     return cr.Sequential.from_spec(layers, dtype=np.float64, seed=seed)
 
 
