@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
         with atomic_write(args.out, text=True) as fh:
             fh.write(text)
     failed = (report is not None and not report.ok) or (worked is not None and not worked.ok)
-    payload = {"ok": not failed, "derivation": json.loads(cr.derivation.render.to_json(d, report))}
+    payload = {"ok": not failed, "derivation": cr.derivation.render.as_data(d, report)}
     if worked is not None:
-        payload["trace"] = json.loads(worked.to_json())
+        payload["trace"] = worked.as_data()
     if args.out:
         payload["out"] = args.out
     emit(args, payload, lambda: _print(text, args.out))
@@ -205,6 +205,6 @@ def _render(d: Any, fmt: str, document: bool, report: Any, worked: Any) -> str:
     if fmt == "json":
         data = render.as_data(d, report)
         if worked is not None:
-            data["trace"] = json.loads(worked.to_json())
+            data["trace"] = worked.as_data()
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return render.to_text(d, report) + ("\n" + worked.to_text() if worked else "")

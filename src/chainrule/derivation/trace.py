@@ -161,6 +161,11 @@ class Trace:
         return self._listing(head, _text_row, "      note: {}", "\n")
 
     def to_json(self) -> str:
+        return json.dumps(self.as_data(), indent=2) + "\n"
+
+    def as_data(self) -> dict[str, Any]:
+        """The notation, ``ok`` and each step's name, LaTeX, value, exact value, error and
+        flags, as plain data (what :meth:`to_json` writes)."""
         rows = [
             {
                 "name": r.step.name,
@@ -172,9 +177,7 @@ class Trace:
             }
             for r in self.rows
         ]
-        return (
-            json.dumps({"notation": self.notation, "ok": self.ok, "steps": rows}, indent=2) + "\n"
-        )
+        return {"notation": self.notation, "ok": self.ok, "steps": rows}
 
     def to_document_section(self) -> str:
         return "\\subsection*{Numeric trace}\n" + "\n".join(
