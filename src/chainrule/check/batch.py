@@ -24,18 +24,23 @@ from chainrule.check.problem import Problem
 from chainrule.check.result import Result
 from chainrule.errors import ChainruleError
 
-__all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "load_problem"]
+__all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "is_problem_file", "load_problem"]
 
 DEFAULT_TIME_LIMIT = 5.0
 CHUNK = 16  # answers sent to a worker at once (each still timed on its own)
 MEMORY_LIMIT = 2 << 30  # bytes of address space per worker, where the OS supports it
 
 
+def is_problem_file(spec: str) -> bool:
+    """Whether ``spec`` names a problem file (``.toml``, or a path) rather than a built-in id."""
+    return spec.endswith(".toml") or os.path.sep in spec
+
+
 def load_problem(spec: str) -> Problem:
     """A built-in id, or the path of a problem file (``.toml``)."""
     from chainrule.check.bank import problem
 
-    if spec.endswith(".toml") or os.path.sep in spec:
+    if is_problem_file(spec):
         return Problem.from_toml(spec)
     return problem(spec)
 
