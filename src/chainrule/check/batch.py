@@ -178,14 +178,11 @@ def _run(slots, todo, answers, results, time_limit, ctx, problem) -> None:
                 _feed(slots[k], todo, answers)
 
 
-def _chunk(todo: list[int], workers: int) -> int:
-    return max(1, min(CHUNK, len(todo) // (2 * workers) or 1))
-
-
 def _feed(slot: _Slot, todo: list[int], answers: Sequence[str]) -> None:
+    """Send ``slot`` the next chunk: a quarter of what is left, 1 to :data:`CHUNK` answers."""
     if todo:
-        size = _chunk(todo, 2)
-        slot.send([todo.pop() for _ in range(min(size, len(todo)))], answers)
+        size = min(CHUNK, len(todo) // 4 or 1)
+        slot.send([todo.pop() for _ in range(size)], answers)
 
 
 def _fail_head(slot: _Slot, why: str, results, todo, ctx, problem) -> _Slot:
@@ -200,13 +197,4 @@ def _fail_head(slot: _Slot, why: str, results, todo, ctx, problem) -> _Slot:
 def _as_result(data: dict[str, Any] | None) -> Result:
     if data is None:  # pragma: no cover - every task is answered or failed
         data = _failure("it was never graded")
-    return Result(
-        correct=data["correct"],
-        code=data["code"],
-        codes=data["codes"],
-        message=data["message"],
-        hint=data["hint"],
-        score=data["score"],
-        details=data["details"],
-        counterexample=data["counterexample"],
-    )
+    return Result(**data)
