@@ -174,16 +174,12 @@ def _model(spec: str, seed: int) -> Any:
 
 
 def _random_data(d: Any, rng: Any) -> tuple[Any, Any]:
+    from chainrule.specs import random_targets
+
     plan = d.plan
     n = 3 if d.batch else 1
     X = rng.standard_normal((n, plan.blocks[0].linear.d_in))
-    c = plan.blocks[-1].linear.d_out
-    name = type(plan.loss).__name__
-    if name == "SoftmaxCrossEntropy":
-        return X, rng.integers(0, c, size=n)
-    if name == "BinaryCrossEntropy":
-        return X, rng.integers(0, 2, size=(n, c)).astype(float)
-    return X, rng.standard_normal((n, c))
+    return X, random_targets(plan.loss, rng, n, plan.blocks[-1].linear.d_out)
 
 
 def _render(d: Any, fmt: str, document: bool, report: Any, worked: Any) -> str:
