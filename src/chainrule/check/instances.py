@@ -9,11 +9,11 @@ the problem id, so a verdict is the same on every run and every machine.
 from __future__ import annotations
 
 import zlib
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from chainrule.derivation.trace import decimal_fractions
 from chainrule.errors import ConfigError
 from chainrule.specs import random_targets
 
@@ -114,15 +114,5 @@ def exact_instance(d: Any, net: Any, aliases: dict[str, str], symbols: dict[str,
             "network's weights (ask for a formula instead)"
         )
     defined = {r.step.quantity.name: np.asarray(r.value) for r in rows}
-    given = {k: _exact(v) for k, v in d.values(X, y).items() if k not in defined}
+    given = {k: decimal_fractions(v) for k, v in d.values(X, y).items() if k not in defined}
     return _with_aliases({**given, **defined}, aliases)
-
-
-_to_fraction = np.frompyfunc(
-    lambda v: v if isinstance(v, Fraction) else Fraction(repr(float(v))), 1, 1
-)
-
-
-def _exact(value: Any) -> np.ndarray:
-    a = np.asarray(value)
-    return np.asarray(_to_fraction(a), dtype=object).reshape(a.shape)
