@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import subprocess
-import sys
 
 import chainrule
+from tests.helpers import run_python
 
 
 def test_no_submodule_is_named_like_a_public_function():
@@ -28,8 +27,8 @@ def test_the_functions_survive_importing_every_module():
         "    if not m.name.endswith('__main__') and '.explore' not in m.name: importlib.import_module(m.name)\n"
         "print(callable(cr.gradcheck), callable(cr.derive), callable(cr.fit))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True", "True"]
+    out = run_python(code)
+    assert out.split() == ["True", "True", "True"]
 
 
 def test_the_old_module_path_is_gone():

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from chainrule.data import Dataset, load
 from chainrule.errors import ConfigError, DataError
+from tests.helpers import run_python
 
 
 def test_digits():
@@ -80,9 +78,9 @@ def test_import_stays_light():
         "heavy = [m for m in ('sklearn', 'rich', 'urllib.request') if m in sys.modules];"
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "sklearn" not in out.stdout and "rich" not in out.stdout
-    assert "urllib.request" not in out.stdout
+    out = run_python(code)
+    assert "sklearn" not in out and "rich" not in out
+    assert "urllib.request" not in out
 
 
 def test_lazy_attribute():
@@ -107,7 +105,7 @@ def test_digits_are_scikit_learns_digits_without_importing_it():
         "import sys; from chainrule.data import load; load('digits');"
         "assert 'sklearn' not in sys.modules, 'scikit-learn was imported'"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    run_python(code)
 
 
 @pytest.mark.parametrize(

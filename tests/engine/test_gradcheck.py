@@ -7,6 +7,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
+from tests.engine.helpers import four_three_two_one
 
 LAYERS = {
     "ReLU": cr.ReLU,
@@ -129,8 +130,7 @@ def test_units_inactive_on_every_example_are_noted_but_the_check_passes():
 def test_a_layer_inactive_on_every_example_makes_the_check_inconclusive_and_says_where():
     # README's first example at seed 0: every unit of ReLU 2 is off on both examples, so
     # every gradient is exactly 0 and analytic and numeric "agree" without testing anything
-    layers = [cr.Linear(4, 3, bias=False), cr.ReLU(), cr.Linear(3, 2, bias=False), cr.ReLU()]
-    model = cr.Sequential([*layers, cr.Linear(2, 1, bias=False)], dtype=np.float64, seed=0)
+    model = four_three_two_one(seed=0)
     X = np.random.default_rng(0).normal(size=(2, 4))
     report = cr.gradcheck(model, cr.HalfSquaredError(), X, np.array([[1.0], [-1.0]]))
     assert not report.ok and report.max_rel_error == 0.0

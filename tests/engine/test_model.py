@@ -8,24 +8,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-
-
-def _model(dtype=np.float64):
-    return cr.Sequential(
-        [
-            cr.Linear(4, 3, bias=False),
-            cr.ReLU(),
-            cr.Linear(3, 2, bias=False),
-            cr.ReLU(),
-            cr.Linear(2, 1, bias=False),
-        ],
-        dtype=dtype,
-        seed=0,
-    )
+from tests.engine.helpers import four_three_two_one
 
 
 def test_design_md_public_api_example():
-    model = _model()
+    model = four_three_two_one()
     params = dict(model.named_parameters())
     assert list(params) == ["W1", "W2", "W3"] and params["W1"].value.shape == (3, 4)
     params["W1"].value[...] = np.arange(12).reshape(3, 4) / 10
@@ -55,7 +42,7 @@ def test_layer_labels_and_parameter_names_follow_the_seeds():
 
 
 def test_backward_sets_not_accumulates_and_twice_gives_the_same():
-    m = _model()
+    m = four_three_two_one()
     X = np.random.default_rng(1).standard_normal((3, 4))
     m.forward(X)
     g = np.ones((3, 1))
@@ -84,7 +71,7 @@ def test_results_handed_back_are_not_overwritten_by_later_calls():
 
 
 def test_upstream_gradient_is_not_modified():
-    m = _model()
+    m = four_three_two_one()
     m.forward(np.ones((2, 4)))
     g = np.array([[1.0], [2.0]])
     m.backward(g)
@@ -116,8 +103,8 @@ def test_dtype_is_kept_end_to_end(dtype):
 
 
 def test_seeded_initialisation_is_reproducible():
-    a = dict(_model().named_parameters())
-    b = dict(_model().named_parameters())
+    a = dict(four_three_two_one().named_parameters())
+    b = dict(four_three_two_one().named_parameters())
     assert all(np.array_equal(a[k].value, b[k].value) for k in a)
     c = cr.Sequential([cr.Linear(4, 3, bias=False)], seed=1)
     assert not np.array_equal(c.parameters()[0].value, a["W1"].value)
@@ -143,7 +130,7 @@ def test_spec_round_trips_through_json():
 
 
 def test_load_state_dict_checks_names_and_shapes():
-    m = _model()
+    m = four_three_two_one()
     state = m.state_dict()
     state["W1"] = np.zeros((4, 3))
     with pytest.raises(
@@ -175,7 +162,7 @@ def test_predict_in_batches_equals_one_pass():
 
 
 def test_summary_and_repr():
-    m = _model()
+    m = four_three_two_one()
     assert "total" in m.summary() and "W1 (3, 4)" in m.summary()
     assert repr(m).startswith("Sequential([")
 

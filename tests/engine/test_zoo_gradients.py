@@ -7,11 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-
-
-def _four_three_two_one(seed):
-    layers = [cr.Linear(4, 3, bias=False), cr.ReLU(), cr.Linear(3, 2, bias=False), cr.ReLU()]
-    return cr.Sequential([*layers, cr.Linear(2, 1, bias=False)], dtype=np.float64, seed=seed)
+from tests.engine.helpers import four_three_two_one
 
 
 def _gradients(net):
@@ -35,7 +31,7 @@ def test_the_dead_seed_is_redrawn_and_says_which_seed_it_used():
     # example batch could hold: build draws again and records the seed it used
     net = cr.zoo.build("seed001-4-3-2-1", seed=0)
     assert net.seed != 0
-    direct = _four_three_two_one(seed=0)
+    direct = four_three_two_one(seed=0)
     assert cr.zoo.silent_parameters(direct, net.loss, net.X, net.y) == ["W1", "W2", "W3"]
     again = cr.zoo.build("seed001-4-3-2-1", seed=net.seed)
     np.testing.assert_array_equal(again.model.state_dict()["W1"], net.model.state_dict()["W1"])
@@ -44,5 +40,5 @@ def test_the_dead_seed_is_redrawn_and_says_which_seed_it_used():
 def test_a_live_seed_keeps_its_own_weights():
     net = cr.zoo.build("seed001-4-3-2-1", seed=3)
     assert net.seed == 3
-    direct = _four_three_two_one(seed=3)
+    direct = four_three_two_one(seed=3)
     np.testing.assert_array_equal(direct.state_dict()["W1"], net.model.state_dict()["W1"])

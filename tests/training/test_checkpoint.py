@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -15,6 +14,7 @@ import pytest
 import chainrule as cr
 from chainrule.checkpoint import read_checkpoint, write_checkpoint
 from chainrule.errors import CheckpointError
+from tests.training.helpers import archive, members, sign_manifest
 
 
 def _model(hidden=5, seed=0):
@@ -105,17 +105,13 @@ def test_truncated_checkpoint_is_named(tmp_path, keep):
         read_checkpoint(path)
 
 
-def _rewrite_member(path: Path, name: str, transform, sign: bool = True) -> None:
-    """Rewrite one member; a new manifest gets its matching SHA-256 unless ``sign=False``
-    (a consistent lie, which only the schema and the array checks can see)."""
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    members[name] = transform(members[name])
-    if name == "manifest.json" and sign:
-        members["manifest.sha256"] = hashlib.sha256(members[name]).hexdigest().encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for n, data in members.items():
-            zf.writestr(n, data)
+def _rewrite_member(path: Path, name: str, transform) -> None:
+    """Rewrite one member; a new manifest gets its matching SHA-256."""
+    found = members(path.read_bytes())
+    found[name] = transform(found[name])
+    if name == "manifest.json":
+        sign_manifest(found)
+    path.write_bytes(archive(found))
 
 
 def test_flipped_byte_is_caught_by_the_zip_crc(tmp_path):

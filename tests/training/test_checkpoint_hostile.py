@@ -5,7 +5,6 @@ files. Each must be a CheckpointError (exit 4), never another exception, never a
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import json
 import os
@@ -22,6 +21,7 @@ from chainrule.atomic import remove_stale_temporaries
 from chainrule.checkpoint import read_checkpoint, write_checkpoint
 from chainrule.errors import CheckpointError
 from chainrule.train import ModelCheckpoint
+from tests.training.helpers import archive, members, with_manifest
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +58,6 @@ def run_checkpoint(tmp_path_factory) -> bytes:
         verbose=0,
     )
     return path.read_bytes()
-
-
-def _members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
-
-
-def _archive(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _with_manifest(data: bytes, manifest: object, sign: bool = True) -> bytes:
-    members = _members(data)
-    text = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
-    members["manifest.json"] = text
-    if sign:  # a consistent lie: only the schema and the array checks can see it
-        members["manifest.sha256"] = hashlib.sha256(text).hexdigest().encode()
-    return _archive(members)
 
 
 def _set(path: str, value: object):
@@ -166,23 +144,27 @@ EDITS = {
 }
 
 
-def _load(tmp_path: Path, data: bytes) -> cr.checkpoint.Checkpoint:
+def _write(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "m.chainrule"
     path.write_bytes(data)
-    return cr.load(path)
+    return path
+
+
+def _load(tmp_path: Path, data: bytes) -> cr.checkpoint.Checkpoint:
+    return cr.load(_write(tmp_path, data))
 
 
 @pytest.mark.parametrize("lie", sorted(LIES))
 def test_a_manifest_lie_is_a_checkpoint_error(tmp_path, run_checkpoint, lie):
-    manifest = json.loads(_members(run_checkpoint)["manifest.json"])
+    manifest = json.loads(members(run_checkpoint)["manifest.json"])
     with pytest.raises(CheckpointError, match=r"m\.chainrule"):
-        _load(tmp_path, _with_manifest(run_checkpoint, LIES[lie](manifest)))
+        _load(tmp_path, with_manifest(run_checkpoint, LIES[lie](manifest)))
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_an_edited_manifest_fails_its_digest(tmp_path, run_checkpoint, edit):
-    manifest = json.loads(_members(run_checkpoint)["manifest.json"])
-    edited = _with_manifest(run_checkpoint, EDITS[edit](manifest), sign=False)
+    manifest = json.loads(members(run_checkpoint)["manifest.json"])
+    edited = with_manifest(run_checkpoint, EDITS[edit](manifest), sign=False)
     with pytest.raises(CheckpointError, match=r"does not match its SHA-256"):
         _load(tmp_path, edited)
 
@@ -198,52 +180,46 @@ def test_an_edited_manifest_fails_its_digest(tmp_path, run_checkpoint, edit):
 )
 def test_unparsable_manifests(tmp_path, run_checkpoint, text, message):
     with pytest.raises(CheckpointError, match=message):
-        _load(tmp_path, _with_manifest(run_checkpoint, text))
+        _load(tmp_path, with_manifest(run_checkpoint, text))
 
 
 def test_archive_level_lies(tmp_path, run_checkpoint):
-    members = _members(run_checkpoint)
+    found = members(run_checkpoint)
     # a second manifest.json after the first: the last one would win in zipfile
-    doubled = run_checkpoint[:0] + _archive(members)
-    buf = io.BytesIO(doubled)
+    buf = io.BytesIO(archive(found))
     with zipfile.ZipFile(buf, "a") as zf, pytest.warns(UserWarning, match="Duplicate"):
         zf.writestr("manifest.json", b"{}")
     with pytest.raises(CheckpointError, match="appears twice"):
         _load(tmp_path, buf.getvalue())
     with pytest.raises(CheckpointError, match="is compressed"):
-        _load(tmp_path, _archive(members, zipfile.ZIP_DEFLATED))
-    del members["manifest.sha256"]
+        _load(tmp_path, archive(found, zipfile.ZIP_DEFLATED))
+    del found["manifest.sha256"]
     with pytest.raises(CheckpointError, match=r"manifest\.sha256 is missing"):
-        _load(tmp_path, _archive(members))
+        _load(tmp_path, archive(found))
 
 
 def test_a_huge_array_header_is_refused_before_allocating(tmp_path, run_checkpoint):
-    members = _members(run_checkpoint)
-    npy = members["model.W1.npy"]
+    found = members(run_checkpoint)
+    npy = found["model.W1.npy"]
     header = npy[: 10 + struct.unpack("<H", npy[8:10])[0]]
     huge = header.replace(b"(4, 64)", b"(1099511627776, 64)")  # 2**40 rows: 256 TiB
-    members["model.W1.npy"] = huge[:8] + struct.pack("<H", len(huge) - 10) + huge[10:]
-    members["model.W1.npy"] += npy[len(header) :]
+    found["model.W1.npy"] = huge[:8] + struct.pack("<H", len(huge) - 10) + huge[10:]
+    found["model.W1.npy"] += npy[len(header) :]
     with pytest.raises(CheckpointError, match=r"array 'model.W1' has shape \(1099511627776"):
-        _load(tmp_path, _archive(members))
-    manifest = json.loads(members["manifest.json"])
+        _load(tmp_path, archive(found))
+    manifest = json.loads(found["manifest.json"])
     manifest["arrays"]["model.W1"]["shape"] = [2**40, 64]
     with pytest.raises(CheckpointError, match=r"needs \d+ bytes, its member holds 1024"):
-        read_checkpoint(_write(tmp_path, _with_manifest(_archive(members), manifest)))
-
-
-def _write(tmp_path: Path, data: bytes) -> Path:
-    path = tmp_path / "m.chainrule"
-    path.write_bytes(data)
-    return path
+        read_checkpoint(_write(tmp_path, with_manifest(archive(found), manifest)))
 
 
 def test_version_1_checkpoints_still_load(tmp_path, run_checkpoint):
-    members = _members(run_checkpoint)
-    manifest = json.loads(members.pop("manifest.sha256") and members["manifest.json"])
+    found = members(run_checkpoint)
+    del found["manifest.sha256"]  # version 1 had no manifest digest
+    manifest = json.loads(found["manifest.json"])
     manifest["format_version"] = 1
-    members["manifest.json"] = json.dumps(manifest).encode()
-    ck = _load(tmp_path, _archive(members))
+    found["manifest.json"] = json.dumps(manifest).encode()
+    ck = _load(tmp_path, archive(found))
     assert ck.manifest["format_version"] == 1 and ck.model.spec()[1]["type"] == "ReLU"
 
 
@@ -322,8 +298,7 @@ def small_checkpoint(tmp_path_factory) -> tuple[bytes, dict]:
 @pytest.mark.parametrize("family", ["npy", "local", "central"])
 def test_every_header_bit_flip_is_a_checkpoint_error(tmp_path, small_checkpoint, family):
     data, weights = small_checkpoint
-    path = tmp_path / "m.chainrule"
-    path.write_bytes(data)
+    path = _write(tmp_path, data)
     counts = {"tried": 0, "clear": 0, "crash": [], "silent": []}
     fd = os.open(path, os.O_RDWR)  # one byte changed in place, then put back: no rewrites
     try:

@@ -11,6 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
+from tests.training.helpers import signal_after_first_step
 
 FAST = ["--epochs", "2", "--quiet"]
 
@@ -196,18 +197,7 @@ def test_predict_with_the_wrong_number_of_columns_exits_4(tmp_path, capsys):
 
 
 def test_ctrl_c_saves_the_run_and_exits_130(tmp_path, capsys, monkeypatch):
-    import chainrule.progress as progress
-
-    presses = []
-    real_advance = progress.EpochProgress.advance
-
-    def press_ctrl_c(self, steps=1):
-        real_advance(self, steps)
-        if not presses:
-            presses.append(1)
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(progress.EpochProgress, "advance", press_ctrl_c)
+    signal_after_first_step(monkeypatch, signal.SIGINT)
     out = tmp_path / "r"
     assert main(["train", "--layers", "8-relu-10", "--out", str(out), "--epochs", "3"]) == 130
     assert "training state saved to" in capsys.readouterr().err

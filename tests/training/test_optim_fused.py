@@ -4,7 +4,6 @@ bit for bit; the L2 gradient folded into any optimizer's update gives the values
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.optim import fused
+from tests.helpers import run_python
 
 OPTIMIZERS = {
     "sgd": lambda m: cr.SGD(m, lr=0.1, weight_decay=0.01),
@@ -102,6 +102,6 @@ def test_import_and_a_small_model_never_load_numba():
         "opt = cr.Adam(m); opt.step()\n"
         "print('numba' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    out = run_python(code)
+    assert out.strip() == "False"
     assert fused.MIN_ENTRIES > 64 * 100 + 100 + 100 * 10 + 10

@@ -101,7 +101,8 @@ def test_an_interrupt_erases_the_bar_and_leaves_the_message_once():
     assert text.count("interrupted at epoch 1, step 2") == 1
     # after the message, the bar is drawn no more: the last frame is erased
     tail = text.rsplit("interrupted at epoch 1, step 2", 1)[1]
-    assert "━" not in _last_frame(tail)[-1] if _last_frame(tail) else True
+    frame = _last_frame(tail)
+    assert frame == [] or "━" not in frame[-1]
 
 
 def test_verbose_two_prints_plain_lines_even_on_a_terminal():

@@ -10,21 +10,12 @@ import signal
 import pytest
 
 import chainrule as cr
-import chainrule.progress as progress
 from chainrule.cli import main
+from tests.training.helpers import signal_after_first_step
 
 
 def test_sigterm_during_training_saves_and_exits_143(tmp_path, capsys, monkeypatch):
-    sent = []
-    real_advance = progress.EpochProgress.advance
-
-    def kill_after_a_step(self, steps=1):
-        real_advance(self, steps)
-        if not sent:
-            sent.append(1)
-            signal.raise_signal(signal.SIGTERM)
-
-    monkeypatch.setattr(progress.EpochProgress, "advance", kill_after_a_step)
+    signal_after_first_step(monkeypatch, signal.SIGTERM)
     out = tmp_path / "r"
     argv = ["train", "--layers", "8-relu-10", "--out", str(out), "--epochs", "3", "--json"]
     assert main(argv) == 143
@@ -44,16 +35,7 @@ def test_rbm_fit_stops_after_a_whole_update_on_sigterm(monkeypatch):
 
     from chainrule.errors import Terminated
 
-    sent = []
-    real_advance = progress.EpochProgress.advance
-
-    def kill_after_an_update(self, steps=1):
-        real_advance(self, steps)
-        if not sent:
-            sent.append(1)
-            signal.raise_signal(signal.SIGTERM)
-
-    monkeypatch.setattr(progress.EpochProgress, "advance", kill_after_an_update)
+    signal_after_first_step(monkeypatch, signal.SIGTERM)
     rbm = cr.rbm.RBM(6, 3, seed=0)
     V = (np.random.default_rng(0).random((40, 6)) > 0.5).astype(float)
     with pytest.raises(Terminated, match=r"^terminated at epoch 1, step 1$") as stopped:

@@ -49,10 +49,11 @@ class Machine:
             chooser.end()
 
 
-def _chooser(cost, entry=2, candidates=None):
+def _chooser(cost, entry=2, candidates=None, load=None):
     pools = FakePools(entry)
     machine = Machine(pools, cost)
-    return ThreadChooser(candidates, pools=pools, clock=machine.clock), machine, pools
+    chooser = ThreadChooser(candidates, pools=pools, clock=machine.clock, load=load)
+    return chooser, machine, pools
 
 
 @pytest.mark.parametrize(
@@ -184,10 +185,8 @@ class FakeLoad:
 def test_two_threads_come_back_when_another_program_gives_its_core_back():
     # the one-thread step takes as long whether the other program runs or not: only the
     # load reading tells that the second core is free again
-    pools = FakePools(2)
-    machine = Machine(pools, {1: 1.0, 2: 0.5})
     load = FakeLoad()
-    chooser = ThreadChooser(pools=pools, clock=machine.clock, load=load)
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
     with chooser:
         machine.run(chooser, 2000)  # 1 s: long enough for looking to stay a small share
         assert chooser.choice == 2
@@ -222,10 +221,8 @@ def test_foreign_load_reads_the_cores_of_other_programs():
 
 def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
     monkeypatch.setattr(threads, "_cores", lambda: 2)
-    pools = FakePools(2)
-    machine = Machine(pools, {1: 1.0, 2: 0.5})
     load = FakeLoad()
-    chooser = ThreadChooser(pools=pools, clock=machine.clock, load=load)
+    chooser, machine, _ = _chooser({1: 1.0, 2: 0.5}, load=load)
     with chooser:
         machine.run(chooser, 2000)
         assert chooser.choice == 2

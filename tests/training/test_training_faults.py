@@ -15,6 +15,7 @@ import chainrule as cr
 from chainrule.cli import main
 from chainrule.errors import CheckpointError, TrainingError
 from chainrule.train import Callback, TrainingInterrupted, fit
+from tests.training.helpers import members, with_manifest
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(64, 5))
@@ -25,33 +26,24 @@ def _net(seed: int = 0) -> cr.Sequential:
     return cr.Sequential([cr.Linear(5, 8), cr.ReLU(), cr.Linear(8, 2)], seed=seed)
 
 
+def _fit(model: cr.Sequential, *, epochs: int, batch_size: int, opt=None, **kwargs):
+    """``fit`` on (X, Y) with a softmax loss and no output; Adam at 1e-2 unless ``opt``."""
+    opt = cr.Adam(model, lr=1e-2) if opt is None else opt
+    loss = cr.SoftmaxCrossEntropy()
+    return fit(model, loss, opt, (X, Y), epochs=epochs, batch_size=batch_size, verbose=0, **kwargs)
+
+
 @pytest.mark.parametrize(("make", "lr"), [(cr.Adam, 1e10), (cr.RMSProp, 1e8)])
 def test_a_loss_grown_by_orders_of_magnitude_stops_the_run(make, lr):
     model = _net()
     with pytest.raises(TrainingError, match=r"the loss grew from .* more than 1e\+06 times"):
-        fit(
-            model,
-            cr.SoftmaxCrossEntropy(),
-            make(model, lr=lr),
-            (X, Y),
-            epochs=5,
-            batch_size=8,
-            verbose=0,
-        )
+        _fit(model, epochs=5, batch_size=8, opt=make(model, lr=lr))
     assert all(np.isfinite(p.value).all() for p in model.parameters())  # no NaN: only growth
 
 
 def test_an_ordinary_run_is_not_called_diverged():
     model = _net()
-    history = fit(
-        model,
-        cr.SoftmaxCrossEntropy(),
-        cr.Adam(model, lr=1e-2),
-        (X, Y),
-        epochs=5,
-        batch_size=8,
-        verbose=0,
-    )
+    history = _fit(model, epochs=5, batch_size=8)
     assert len(history.epoch) == 5
 
 
@@ -69,16 +61,8 @@ class _CtrlCAtLastStep(Callback):
 def test_ctrl_c_after_the_last_step_finishes_the_run(tmp_path):
     model = _net()
     path = tmp_path / "m.chainrule"
-    history = fit(
-        model,
-        cr.SoftmaxCrossEntropy(),
-        cr.Adam(model, lr=1e-2),
-        (X, Y),
-        epochs=3,
-        batch_size=16,
-        verbose=0,
-        callbacks=[_CtrlCAtLastStep(12)],
-        interrupt_checkpoint=path,
+    history = _fit(
+        model, epochs=3, batch_size=16, callbacks=[_CtrlCAtLastStep(12)], interrupt_checkpoint=path
     )
     assert history.epoch == [1, 2, 3]
     assert any("after the last step" in note for note in history.notes)
@@ -88,14 +72,10 @@ def test_ctrl_c_after_the_last_step_of_an_epoch_stops_before_the_next(tmp_path):
     model = _net()
     path = tmp_path / "m.chainrule"
     with pytest.raises(TrainingInterrupted, match=r"interrupted at epoch 2, step 0"):
-        fit(
+        _fit(
             model,
-            cr.SoftmaxCrossEntropy(),
-            cr.Adam(model, lr=1e-2),
-            (X, Y),
             epochs=3,
             batch_size=16,
-            verbose=0,
             callbacks=[_CtrlCAtLastStep(4)],
             interrupt_checkpoint=path,
         )
@@ -112,14 +92,10 @@ def test_ctrl_c_with_a_full_disk_still_exits_130(tmp_path, monkeypatch):
     monkeypatch.setattr(state, "save_training_state", disk_full)
     model = _net()
     with pytest.raises(TrainingInterrupted, match=r"could not be saved: .*No space left") as info:
-        fit(
+        _fit(
             model,
-            cr.SoftmaxCrossEntropy(),
-            cr.Adam(model, lr=1e-2),
-            (X, Y),
             epochs=3,
             batch_size=16,
-            verbose=0,
             callbacks=[_CtrlCAtLastStep(2)],
             interrupt_checkpoint=tmp_path / "m.chainrule",
         )
@@ -164,14 +140,12 @@ def test_cli_a_picture_that_cannot_be_written_keeps_the_exit_code(tmp_path, monk
 
 
 def test_resume_with_lying_saved_settings_exits_4(tmp_path, capsys):
-    from tests.training.test_checkpoint_hostile import _members, _with_manifest
-
     out = tmp_path / "r"
     assert main(["train", "--layers", "8-relu-10", "--epochs", "1", "--out", str(out), "-q"]) == 0
     path = out / "model.chainrule"
-    manifest = json.loads(_members(path.read_bytes())["manifest.json"])
+    manifest = json.loads(members(path.read_bytes())["manifest.json"])
     manifest["extra"]["settings"]["batch_size"] = "big"
-    path.write_bytes(_with_manifest(path.read_bytes(), manifest))
+    path.write_bytes(with_manifest(path.read_bytes(), manifest))
     capsys.readouterr()
     assert main(["train", "--resume", str(path), "--epochs", "2", "-q"]) == 4
     assert "saved settings: key 'batch_size' must be int" in capsys.readouterr().err
