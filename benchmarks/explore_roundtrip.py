@@ -29,20 +29,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.explore.helpers import CHROMIUM_ARGS  # noqa: E402
 
 SPEC, INPUTS = "64-relu-50-relu-10", 100
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def make_session():
@@ -119,7 +112,7 @@ def bench_browser(edits: int) -> dict[str, float] | None:
         return performance.now() - t0;
     }"""
     with start(make_session()) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pg = browser.new_page(viewport={"width": 1400, "height": 900})
         pg.goto(server.url)
         pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
@@ -140,7 +133,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sess = make_session()
-    n_params = sum(p.value.size for p in sess.model.parameters())
+    n_params = sess.n_parameters
     result = {"parameters": n_params, "edits": args.edits, "server": bench_server(args.edits)}
     result["http"], result["answer_bytes"] = bench_http(args.edits)
     if not args.no_browser:

@@ -16,6 +16,17 @@ needs_web = pytest.mark.skipif(
     not HAVE_WEB, reason='the explore extra is not installed: pip install "chainrule[explore]"'
 )
 PORT = 8765
+#: Flags of a headless Chromium that reaches nothing but the local server.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BASE = f"http://127.0.0.1:{PORT}"
 
 

@@ -16,19 +16,9 @@ from pathlib import Path
 import pytest
 
 import chainrule as cr
-from tests.explore.helpers import engine, needs_web, session
+from tests.explore.helpers import CHROMIUM_ARGS, engine, needs_web, session
 
 CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     needs_web,
@@ -50,7 +40,7 @@ def page():
     from chainrule.explore.server import start
 
     with start(session()) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pg = browser.new_page(viewport={"width": 1400, "height": 900})
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))

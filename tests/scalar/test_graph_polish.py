@@ -13,6 +13,7 @@ from rich.console import Console
 from chainrule.cli import main
 from chainrule.scalar import build, to_svg
 from chainrule.scalar.table import MAX_TEXT_ROWS, print_tables
+from tests.scalar.helpers import graph_json
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -79,8 +80,6 @@ def test_an_unused_at_name_gets_a_warning(capsys) -> None:
     ],
 )
 def test_hostile_graph_runs_end_with_a_message(capsys, argv, words) -> None:
-    code = main(["graph", *argv, "--json"])
-    captured = capsys.readouterr()
-    payload = json.loads(captured.out)
+    code, payload, err = graph_json(capsys, *argv)
     assert code == 2 and payload["ok"] is False and words in payload["message"]
-    assert "Traceback" not in captured.err
+    assert "Traceback" not in err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,19 +10,13 @@ import pytest
 from chainrule.cli import main
 from chainrule.commands.graph import parse_at
 from chainrule.errors import ConfigError
+from tests.scalar.helpers import graph_json
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def run_json(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(["graph", *argv, "--json"])
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1  # exactly one JSON object on stdout
-    return code, json.loads(out)
-
-
 def test_graph_json_reports_value_gradients_and_every_node(capsys):
-    code, payload = run_json(capsys, "(x+y)*z", "--at", "x=-2,y=5,z=-4")
+    code, payload, _ = graph_json(capsys, "(x+y)*z", "--at", "x=-2,y=5,z=-4")
     assert code == 0 and payload["ok"] is True
     assert payload["value"] == -12.0
     assert payload["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
@@ -36,7 +29,7 @@ def test_graph_json_reports_value_gradients_and_every_node(capsys):
 
 def test_graph_writes_svg_and_dot(tmp_path, capsys):
     svg, dot = tmp_path / "g.svg", tmp_path / "g.dot"
-    code, payload = run_json(
+    code, payload, _ = graph_json(
         capsys,
         "L = sigmoid(w @ x + b)",
         "--at",
@@ -76,14 +69,14 @@ def test_graph_prints_the_tables_as_text_or_markdown(capsys):
     ],
 )
 def test_graph_errors_exit_2_with_a_message(capsys, argv, words):
-    code, payload = run_json(capsys, *argv)
+    code, payload, err = graph_json(capsys, *argv)
     assert code == 2
     assert payload["ok"] is False and words in payload["message"]
-    assert "Traceback" not in capsys.readouterr().err
+    assert "Traceback" not in err
 
 
 def test_graph_unwritable_svg_is_reported(tmp_path, capsys):
-    code, payload = run_json(
+    code, payload, _ = graph_json(
         capsys, "x*y", "--at", "x=1,y=2", "--svg", str(tmp_path / "no" / "g.svg")
     )
     assert code == 2 and "cannot write" in payload["message"]

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     check_arguments(args)
     check_web_stack()
     from chainrule.explore.network import build_setup, load_examples
-    from chainrule.explore.server import bind, serve
+    from chainrule.explore.server import address, bind, serve
     from chainrule.explore.session import Session
 
     data = load_examples(args.data, args.rows) if args.data else None
@@ -89,12 +89,12 @@ def run(args: argparse.Namespace) -> int:
     )
     session = Session(setup)
     sock = bind(args.port)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    url = address(sock)
     payload = {
         "ok": True,
         "url": url,
         "network": setup.title,
-        "parameters": session.describe()["n_parameters"],
+        "parameters": session.n_parameters,
     }
 
     def render() -> None:

@@ -241,7 +241,7 @@ def _trace_rows(session: Any, d: Any) -> dict[str, Any]:
     steps show their values instead."""
     if not hasattr(d, "trace") or session.steps_taken:
         return {}
-    if sum(p.value.size for p in session.model.parameters()) > MAX_TRACED_PARAMETERS:
+    if session.n_parameters > MAX_TRACED_PARAMETERS:
         return {}
     return {row.step.name: row for row in d.trace(*_batch(session, d)).rows}
 

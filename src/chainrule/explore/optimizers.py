@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainrule.errors import ConfigError
-
 __all__ = ["PRESETS", "Preset", "make_optimizer"]
 
 
@@ -71,10 +69,9 @@ PRESETS: dict[str, Preset] = {
 
 
 def make_optimizer(preset: str, model: Any, lr: float) -> Any:
-    """The optimizer of ``preset`` (a key of :data:`PRESETS`) for ``model`` at rate ``lr``."""
+    """The optimizer of ``preset`` (a key of :data:`PRESETS`, which
+    :meth:`~chainrule.explore.session.Session.train` checks) for ``model`` at rate ``lr``."""
     from chainrule.optim import make_optimizer as build
 
-    if preset not in PRESETS:
-        raise ConfigError(f"unknown optimizer {preset!r}; choose from {', '.join(PRESETS)}")
     p = PRESETS[preset]
     return build(p.name, model, lr=lr, **p.args)

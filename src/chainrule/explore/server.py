@@ -14,7 +14,7 @@ from typing import Any
 
 from chainrule.errors import ConfigError
 
-__all__ = ["HOST", "Running", "bind", "serve", "start"]
+__all__ = ["HOST", "Running", "address", "bind", "serve", "start"]
 
 HOST = "127.0.0.1"
 
@@ -33,6 +33,11 @@ def bind(port: int) -> socket.socket:
         ) from None
     sock.listen(64)
     return sock
+
+
+def address(sock: socket.socket) -> str:
+    """The page's address on a socket from :func:`bind`: ``http://127.0.0.1:PORT/``."""
+    return f"http://{HOST}:{sock.getsockname()[1]}/"
 
 
 def _server(session: Any, sock: socket.socket) -> Any:
@@ -58,7 +63,7 @@ class Running:
     def __init__(self, session: Any, port: int = 0) -> None:
         self.sock = bind(port)
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://{HOST}:{self.port}/"
+        self.url = address(self.sock)
         self.server = _server(session, self.sock)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

@@ -79,6 +79,7 @@ class Session:
         self.X = np.array(setup.X, dtype=np.float64)
         self.y = setup.y
         self.columns = columns_of(self.model)
+        self.n_parameters = int(sum(p.value.size for p in self.model.parameters()))
         self._initial = (self.model.state_dict(), self.X.copy())
         self.example = 0
         self.preset = "sgd"
@@ -221,7 +222,7 @@ class Session:
             "spec": self.model.spec(),
             "loss": self.loss.spec(),
             "l2": s.l2,
-            "n_parameters": int(sum(p.value.size for p in self.model.parameters())),
+            "n_parameters": self.n_parameters,
             "columns": [
                 {"number": c.number, "width": widths[c.number], "activations": list(c.activations)}
                 for c in self.columns

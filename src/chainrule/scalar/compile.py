@@ -315,7 +315,6 @@ class _Compiler:
         lower, upper = bounds
         if upper < lower:
             raise ExpressionError(f"the sum over {node.index} runs from {lower} to {upper}: empty")
-        # Each term makes at least one node (its addition): refuse a sum too long at once.
         # At least one addition per entry and term, and the body's own nodes each time:
         # refuse a sum too long at once, not after building most of it.
         terms = f"the sum over {node.index} has {upper - lower + 1:,} terms"

@@ -38,15 +38,12 @@ def parse_at(items: list[str]) -> dict[str, Any]:
             name, text = name.strip(), text.strip()
             if not sep or not name or not text:
                 raise ConfigError(f"--at expects NAME=VALUE pairs such as x=-2, got {_shown(part)}")
-            if not name.isprintable() or _SURROGATE.search(name):
+            if not name.isprintable():  # a lone surrogate (an undecoded byte) is not either
                 raise ConfigError(f"--at name {_shown(name)} holds a byte that is not text")
             if name in values:
                 raise ConfigError(f"--at gives {name!r} twice")
             values[name] = _number_or_list(name, text)
     return values
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _shown(text: str) -> str:
