@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 USAGE, CHECK, DATA = 2, 3, 4
 
 #: (argv, exit code, a piece the message must contain). ``{file}`` is an existing file,
-#: ``{dir}`` a folder, ``{binary}`` a file of non-text bytes, ``{ckpt}`` a valid checkpoint.
+#: ``{dir}`` a folder, ``{binary}`` a file of non-text bytes, ``{ckpt}`` a valid checkpoint,
+#: ``{fifo}`` a named pipe (reading it would wait for a writer forever).
 CASES = [
     ([], USAGE, "required"),
     (["nosuch"], USAGE, "invalid choice"),
@@ -31,6 +32,7 @@ CASES = [
     (["train", "--bogus"], USAGE, "unrecognized option --bogus"),
     (["train", "--config", "{dir}"], USAGE, "config"),
     (["train", "--config", "{binary}"], USAGE, "config"),
+    (["train", "--config", "{fifo}"], USAGE, "FIFO"),
     (["train", "--config", "missing.toml"], USAGE, "does not exist"),
     (["train", "--out", "/proc/chainrule-test/run"], USAGE, "--out"),
     (["train", "--out", "./{file}"], USAGE, "--out"),
@@ -80,6 +82,8 @@ def files(tmp_path_factory):
     (base / "plain.txt").write_text("not a checkpoint\n", encoding="utf-8")
     (base / "blob.toml").write_bytes(bytes(range(256)) * 4)
     (base / "folder").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(base / "pipe.toml")
     model = cr.Sequential([cr.Linear(64, 10)], seed=0)
     cr.save(model, base / "model.chainrule")
     return base
@@ -91,6 +95,7 @@ def _fill(argv, files):
         "{binary}": str(files / "blob.toml"),
         "{dir}": str(files / "folder"),
         "{ckpt}": str(files / "model.chainrule"),
+        "{fifo}": str(files / "pipe.toml"),
     }
     out = []
     for arg in argv:
@@ -114,6 +119,8 @@ def _run(argv, capsys):
 def test_a_mistake_is_one_message_and_its_exit_code(
     argv, code, says, json_flag, files, tmp_path, monkeypatch, capsys
 ):
+    if "{fifo}" in argv and not hasattr(os, "mkfifo"):
+        pytest.skip("this system has no named pipes (os.mkfifo)")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "plain.txt").write_text("a file, not a folder\n", encoding="utf-8")
     args = _fill(argv, files) + (["--json"] if json_flag else [])

@@ -96,6 +96,7 @@ class EpochProgress:
         self._epoch_task: Any = None
         self._step_task: Any = None
         self._t0 = 0.0
+        self._steps_done = 0
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> EpochProgress:
@@ -143,7 +144,7 @@ class EpochProgress:
 
     def advance(self, steps: int = 1) -> None:
         """Count ``steps`` finished mini-batch steps."""
-        self._steps_done = getattr(self, "_steps_done", 0) + steps
+        self._steps_done += steps
         if self._rich is not None:
             self._rich.update(self._step_task, advance=steps, count=self._count(self._steps_done))
 

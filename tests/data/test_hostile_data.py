@@ -70,27 +70,36 @@ def test_a_small_gzip_declaring_a_million_images_costs_only_its_real_bytes(tmp_p
     assert peak < 32 << 20  # a header's 1 GB never allocated
 
 
-def test_every_idx_header_bit_flip_is_a_data_error(tmp_path):
-    # (read_idx alone takes a flip of uint8 to int8 as another valid file; MNIST does not)
-    images = _idx((3, 2, 2), payload=bytes(range(12)))
+def _flip_each_bit(path, data: bytes, offsets, read) -> dict[str, int]:
+    """Flip each bit of ``path`` (whose bytes are ``data``) at ``offsets`` in turn, one
+    byte changed in place and then put back (no rewrites), and count how ``read()`` takes
+    it: a DataError is ``clear``, anything read without one ``silent``."""
     counts = {"tried": 0, "clear": 0, "silent": 0}
-    source = _mnist_dir(tmp_path, images)
-    fd = os.open(tmp_path / "train-images-idx3-ubyte", os.O_RDWR)
+    fd = os.open(path, os.O_RDWR)
     try:
-        for at in range(16):
+        for at in offsets:
             for bit in range(8):
-                os.pwrite(fd, bytes([images[at] ^ (1 << bit)]), at)
+                os.pwrite(fd, bytes([data[at] ^ (1 << bit)]), at)
                 counts["tried"] += 1
                 try:
-                    load(source)
+                    read()
                 except DataError:
                     counts["clear"] += 1
                 else:
                     counts["silent"] += 1
                 finally:
-                    os.pwrite(fd, images[at : at + 1], at)
+                    os.pwrite(fd, data[at : at + 1], at)
     finally:
         os.close(fd)
+    return counts
+
+
+def test_every_idx_header_bit_flip_is_a_data_error(tmp_path):
+    # (read_idx alone takes a flip of uint8 to int8 as another valid file; MNIST does not)
+    images = _idx((3, 2, 2), payload=bytes(range(12)))
+    source = _mnist_dir(tmp_path, images)
+    path = tmp_path / "train-images-idx3-ubyte"
+    counts = _flip_each_bit(path, images, range(16), lambda: load(source))
     assert counts == {"tried": 128, "clear": 128, "silent": 0}
 
 
@@ -192,24 +201,9 @@ def test_every_npz_header_bit_flip_is_a_data_error(tmp_path, rng):
     X, y = rng.normal(size=(10, 2)), np.arange(10) % 2
     data = _npz(tmp_path, X=X, y=y).read_bytes()
     starts = [m.start() for m in __import__("re").finditer(rb"\x93NUMPY", data)]
-    counts = {"tried": 0, "clear": 0, "silent": 0}
     path = tmp_path / "f.npz"
     path.write_bytes(data)
-    fd = os.open(path, os.O_RDWR)  # one byte changed in place, then put back: no rewrites
-    try:
-        for start in starts:  # each array's .npy header (128 bytes), covered by the zip CRC
-            for at in range(start, start + 128):
-                for bit in range(8):
-                    os.pwrite(fd, bytes([data[at] ^ (1 << bit)]), at)
-                    counts["tried"] += 1
-                    try:
-                        load_npz(path)
-                    except DataError:
-                        counts["clear"] += 1
-                    else:
-                        counts["silent"] += 1
-                    finally:
-                        os.pwrite(fd, data[at : at + 1], at)
-    finally:
-        os.close(fd)
+    # each array's .npy header (128 bytes), covered by the zip CRC
+    offsets = [at for start in starts for at in range(start, start + 128)]
+    counts = _flip_each_bit(path, data, offsets, lambda: load_npz(path))
     assert counts == {"tried": 2048, "clear": 2048, "silent": 0}

@@ -8,9 +8,9 @@ one fails or tests nothing (a gradient exactly 0 on the example batch;
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
+from chainrule.arguments import positive
 from chainrule.commands.output import add_command, add_json_flag, emit, note, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
 
@@ -60,9 +60,8 @@ def run(args: argparse.Namespace) -> int:
             lambda: print("\n".join(f"{n}: {d}" for n, d in payload["models"].items())),
         )
         return 0
-    for flag, value in (("--tol", args.tol), ("--eps", args.eps)):
-        if not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"{flag} must be a number > 0, got {value:g}")
+    positive("--tol", args.tol)
+    positive("--eps", args.eps)
     if args.eps >= 1:
         raise ConfigError(f"--eps is the finite-difference step h, below 1, got {args.eps:g}")
     names = args.model or zoo.names()

@@ -34,7 +34,13 @@ from chainrule.train.callbacks import Callback
 from chainrule.train.guard import check_growth, check_weights, diverged
 from chainrule.train.history import History
 from chainrule.train.interrupt import InterruptFlag, interrupted
-from chainrule.train.metrics import check_data, classifier_kind, count_correct, loss_and_accuracy
+from chainrule.train.metrics import (
+    check_data,
+    classifier_kind,
+    count_correct,
+    decision_threshold,
+    loss_and_accuracy,
+)
 from chainrule.train.resume import restore
 from chainrule.train.state import Run, empty_sums
 from chainrule.train.step import train_step
@@ -127,7 +133,8 @@ def fit(
         restore(run, resume, epochs)
     progress.first_epoch = run.epoch + 1
     chooser = for_setting(threads)
-    plan = _Plan(list(callbacks), L2(l2) if l2 else None, classifier_kind(loss), val, chooser)
+    kind, threshold = classifier_kind(loss), decision_threshold(loss, model)
+    plan = _Plan(list(callbacks), L2(l2) if l2 else None, kind, threshold, val, chooser)
     batch = (
         np.empty((batch_size, *X.shape[1:]), X.dtype),
         np.empty((batch_size, *y.shape[1:]), y.dtype),
@@ -159,12 +166,14 @@ def fit(
 
 class _Plan(NamedTuple):
     """What stays fixed during a run: the callbacks, the L2 term (None without), the kind
-    of classifier (None for a regression loss), the validation data (or None) and the
+    of classifier (None for a regression loss) and where a binary output says "yes"
+    (:func:`~chainrule.train.metrics.decision_threshold`), the validation data (or None) and the
     chooser of the BLAS thread count."""
 
     callbacks: list[Callback]
     reg: L2 | None
     kind: str | None
+    threshold: float
     val: tuple[np.ndarray, np.ndarray] | None
     threads: ThreadChooser
 
@@ -213,21 +222,23 @@ def _train_epoch(
     part, size, threads = run.partial, run.batch_size, plan.threads
     for start in range(run.position * size, run.n_train, size):
         rows = order[start : start + size]
-        xb = np.take(data[0], rows, axis=0, out=batch[0][: rows.size])
-        yb = np.take(data[1], rows, axis=0, out=batch[1][: rows.size])
-        if rows.size == size:  # the timing compares alike steps: full batches only
+        timed = rows.size == size  # the timing compares alike steps: full batches only
+        # a full batch fills the arrays themselves; only the last, shorter one needs views
+        xb_to, yb_to = batch if timed else (batch[0][: rows.size], batch[1][: rows.size])
+        xb = np.take(data[0], rows, axis=0, out=xb_to)
+        yb = np.take(data[1], rows, axis=0, out=yb_to)
+        if timed:
             threads.begin()
-            value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
+        value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
+        if timed:
             threads.end()
-        else:
-            value, out, _ = train_step(run.model, run.loss, run.optimizer, xb, yb, l2=plan.reg)
         if not math.isfinite(value):
             raise diverged(run, xb, value)
         check_growth(run, value)
         part["loss_sum"] += value * xb.shape[0]
         part["examples"] += xb.shape[0]
         if plan.kind is not None:
-            right, total = count_correct(plan.kind, out, yb, run.loss, run.model)
+            right, total = count_correct(plan.kind, out, yb, plan.threshold)
             part["correct"] += right
             part["count"] += total
         run.position += 1

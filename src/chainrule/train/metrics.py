@@ -42,16 +42,15 @@ def decision_threshold(loss: Any, model: Any = None) -> float:
 
 
 def count_correct(
-    kind: str | None, out: np.ndarray, y: np.ndarray, loss: Any, model: Any = None
+    kind: str | None, out: np.ndarray, y: np.ndarray, threshold: float = 0.0
 ) -> tuple[int, int]:
     """(number right, number of predictions) for a batch: the largest output at the label
-    (``kind="softmax"``), else each output against its 0/1 target at
-    :func:`decision_threshold`."""
+    (``kind="softmax"``), else each output against its 0/1 target at ``threshold`` (the
+    :func:`decision_threshold` of the loss and model, found once per run by the caller)."""
     if kind == "softmax":
         return int(np.count_nonzero(out.argmax(axis=1) == y)), y.shape[0]
     if y.ndim == 1 and out.ndim == 2 and out.shape[1] == 1:
         y = y[:, None]  # labels (n,) against one output column (n, 1)
-    threshold = decision_threshold(loss, model)
     return int(np.count_nonzero((out > threshold) == (y > 0.5))), y.size
 
 
@@ -65,7 +64,7 @@ def accuracy(model: Any, X: Any, y: Any, loss: Any = None, batch_size: int = 409
     kind = classifier_kind(loss)
     if kind is None:
         kind = "softmax" if out.shape[1] > 1 and y.ndim == 1 else "binary"
-    right, total = count_correct(kind, out, y, loss, model)
+    right, total = count_correct(kind, out, y, decision_threshold(loss, model))
     return right / total
 
 
@@ -100,7 +99,7 @@ def loss_and_accuracy(
     result = {"loss": float(value)}
     kind = classifier_kind(loss)
     if kind is not None:
-        right, total = count_correct(kind, out, y, loss, model)
+        right, total = count_correct(kind, out, y, decision_threshold(loss, model))
         result["accuracy"] = right / total
     return result
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.errors import CheckpointError, ConfigError
+from chainrule.readfile import read_regular
 from chainrule.suggest import did_you_mean
 
 __all__ = ["DEFAULTS", "check_settings", "read_config", "resolve_settings", "resumed_settings"]
@@ -73,19 +74,16 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"config file {path} is a folder; give a TOML file such as run.toml")
+    # read_regular: a FIFO or device in the file's place is refused, not read forever
+    data = read_regular(path, "config file", ConfigError)
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError as err:
-        raise ConfigError(f"config file {path} does not exist") from err
+        raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise ConfigError(
             f"config file {path} is not text (byte {err.start} is not UTF-8); give a TOML file"
         ) from err
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
-    except OSError as err:
-        raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from err
     return check_settings(raw, where=f"config file {path}")
 
 
