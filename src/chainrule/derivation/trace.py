@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.derivation.at import parse_at
-from chainrule.derivation.compare import relative_error
+from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.render import latex_note
 from chainrule.derivation.step import Step
@@ -128,7 +128,7 @@ class Trace:
 
     @property
     def ok(self) -> bool:
-        return all(r.error < 1e-9 for r in self.rows)
+        return all(r.error < TOLERANCE for r in self.rows)
 
     def value(self, key: str) -> np.ndarray:
         """The value of the step with engine key ``key`` (``"dW1"``)."""
