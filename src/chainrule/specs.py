@@ -15,7 +15,14 @@ from typing import Any
 from chainrule.errors import ConfigError
 from chainrule.suggest import did_you_mean
 
-__all__ = ["LOSSES", "activation_names", "build_loss", "parse_layers", "targets_for"]
+__all__ = [
+    "LOSSES",
+    "activation_names",
+    "build_loss",
+    "parse_layers",
+    "random_targets",
+    "targets_for",
+]
 
 #: Loss names of ``--loss`` and of the explorer, and their classes.
 LOSSES = {
@@ -89,3 +96,16 @@ def targets_for(loss: Any, y: Any, n_classes: int) -> Any:
     from chainrule.data import one_hot
 
     return one_hot(y, n_classes)
+
+
+def random_targets(loss: Any, rng: Any, n: int, d_out: int) -> Any:
+    """``n`` random targets of the kind ``loss`` wants, drawn from the NumPy generator
+    ``rng``: labels in ``0..d_out-1``, shape (n,), for softmax cross-entropy; 0/1 values of
+    shape (n, d_out) for binary cross-entropy; standard normal values of shape (n, d_out)
+    for the other losses (float64)."""
+    kind = getattr(loss, "kind", "")
+    if kind == "SoftmaxCrossEntropy":
+        return rng.integers(0, d_out, size=n)
+    if kind == "BinaryCrossEntropy":
+        return rng.integers(0, 2, size=(n, d_out)).astype(float)
+    return rng.standard_normal((n, d_out))

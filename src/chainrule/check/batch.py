@@ -24,18 +24,23 @@ from chainrule.check.problem import Problem
 from chainrule.check.result import Result
 from chainrule.errors import ChainruleError
 
-__all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "load_problem"]
+__all__ = ["DEFAULT_TIME_LIMIT", "grade_many", "is_problem_file", "load_problem"]
 
 DEFAULT_TIME_LIMIT = 5.0
 CHUNK = 16  # answers sent to a worker at once (each still timed on its own)
 MEMORY_LIMIT = 2 << 30  # bytes of address space per worker, where the OS supports it
 
 
+def is_problem_file(spec: str) -> bool:
+    """Whether ``spec`` names a problem file (``.toml``, or a path) rather than a built-in id."""
+    return spec.endswith(".toml") or os.path.sep in spec
+
+
 def load_problem(spec: str) -> Problem:
     """A built-in id, or the path of a problem file (``.toml``)."""
     from chainrule.check.bank import problem
 
-    if spec.endswith(".toml") or os.path.sep in spec:
+    if is_problem_file(spec):
         return Problem.from_toml(spec)
     return problem(spec)
 
@@ -173,14 +178,11 @@ def _run(slots, todo, answers, results, time_limit, ctx, problem) -> None:
                 _feed(slots[k], todo, answers)
 
 
-def _chunk(todo: list[int], workers: int) -> int:
-    return max(1, min(CHUNK, len(todo) // (2 * workers) or 1))
-
-
 def _feed(slot: _Slot, todo: list[int], answers: Sequence[str]) -> None:
+    """Send ``slot`` the next chunk: a quarter of what is left, 1 to :data:`CHUNK` answers."""
     if todo:
-        size = _chunk(todo, 2)
-        slot.send([todo.pop() for _ in range(min(size, len(todo)))], answers)
+        size = min(CHUNK, len(todo) // 4 or 1)
+        slot.send([todo.pop() for _ in range(size)], answers)
 
 
 def _fail_head(slot: _Slot, why: str, results, todo, ctx, problem) -> _Slot:
@@ -195,13 +197,4 @@ def _fail_head(slot: _Slot, why: str, results, todo, ctx, problem) -> _Slot:
 def _as_result(data: dict[str, Any] | None) -> Result:
     if data is None:  # pragma: no cover - every task is answered or failed
         data = _failure("it was never graded")
-    return Result(
-        correct=data["correct"],
-        code=data["code"],
-        codes=data["codes"],
-        message=data["message"],
-        hint=data["hint"],
-        score=data["score"],
-        details=data["details"],
-        counterexample=data["counterexample"],
-    )
+    return Result(**data)

@@ -107,8 +107,8 @@ def network_reference(problem: Problem) -> Reference:
         base, wrap, free = _gradient_tree(d, q, given, problem)
         symbols = _answer_symbols(d, given)
         acts = _activations(d)
-    symbols.update({a: symbols[canonical_key(symbols, t)] for a, t in aliases.items()
-                    if canonical_key(symbols, t) is not None})  # fmt: skip
+    symbols.update({a: symbols[key] for a, t in aliases.items()
+                    if (key := canonical_key(symbols, t)) is not None})  # fmt: skip
     n_inst = int(data.get("instances", DEFAULT_INSTANCES))
     if kind == "number":
         instances = [exact_instance(d, net, aliases, symbols)]

@@ -190,9 +190,7 @@ class Grader:
 
     def shape_verdict(self, answer: np.ndarray) -> Verdict:
         got, want = np.asarray(answer).shape, np.asarray(self.ref_values[0]).shape
-        message = (
-            f"The answer has shape {_fmt(got)}, but {self.ref.quantity} has shape {_fmt(want)}."
-        )
+        message = f"The answer has shape {got}, but {self.ref.quantity} has shape {want}."
         hint = "A gradient has the shape of the quantity it is taken with respect to."
         if not got:
             hint = f"{self.ref.quantity} is not one number: it has an entry per element."
@@ -272,12 +270,6 @@ def _same_shape(a: np.ndarray, b: np.ndarray) -> bool:
     if a.shape == b.shape or (a.ndim == b.ndim == 2 and a.shape == b.shape[::-1]):
         return True
     return np.squeeze(a).shape == np.squeeze(b).shape
-
-
-def _fmt(shape: tuple) -> str:
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(map(str, shape)) + ")"
 
 
 def _size(instance: dict[str, Any]) -> float:

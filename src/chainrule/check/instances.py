@@ -9,12 +9,13 @@ the problem id, so a verdict is the same on every run and every machine.
 from __future__ import annotations
 
 import zlib
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from chainrule.derivation.trace import decimal_fractions
 from chainrule.errors import ConfigError
+from chainrule.specs import random_targets
 
 __all__ = ["MARGIN", "exact_instance", "network_instances", "rng_for"]
 
@@ -25,16 +26,6 @@ MAX_TRIES = 500
 def rng_for(problem_id: str, salt: int = 0) -> np.random.Generator:
     """The generator of a problem's instances (the same on every run)."""
     return np.random.default_rng([zlib.crc32(problem_id.encode()), salt])
-
-
-def _targets(loss: Any, rng: np.random.Generator, n: int, d_out: int) -> np.ndarray:
-    from chainrule.losses import BinaryCrossEntropy, SoftmaxCrossEntropy
-
-    if isinstance(loss, SoftmaxCrossEntropy):
-        return rng.integers(0, d_out, size=n)
-    if isinstance(loss, BinaryCrossEntropy):
-        return rng.integers(0, 2, size=(n, d_out)).astype(np.float64)
-    return rng.standard_normal((n, d_out))
 
 
 def _draw_weights(model: Any, rng: np.random.Generator) -> None:
@@ -65,7 +56,7 @@ def network_instances(
             for _ in range(MAX_TRIES):
                 _draw_weights(model, rng)
                 X = rng.standard_normal((n, d_in))
-                y = _targets(d.plan.loss, rng, n, d_out)
+                y = random_targets(d.plan.loss, rng, n, d_out)
                 if problem.data["network"].get("target_is_input"):
                     y = X.copy()
                 values = d.values(X, y)
@@ -123,15 +114,5 @@ def exact_instance(d: Any, net: Any, aliases: dict[str, str], symbols: dict[str,
             "network's weights (ask for a formula instead)"
         )
     defined = {r.step.quantity.name: np.asarray(r.value) for r in rows}
-    given = {k: _exact(v) for k, v in d.values(X, y).items() if k not in defined}
+    given = {k: decimal_fractions(v) for k, v in d.values(X, y).items() if k not in defined}
     return _with_aliases({**given, **defined}, aliases)
-
-
-_to_fraction = np.frompyfunc(
-    lambda v: v if isinstance(v, Fraction) else Fraction(repr(float(v))), 1, 1
-)
-
-
-def _exact(value: Any) -> np.ndarray:
-    a = np.asarray(value)
-    return np.asarray(_to_fraction(a), dtype=object).reshape(a.shape)

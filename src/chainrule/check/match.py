@@ -31,10 +31,6 @@ class Match:
         return not self.transposed and self.factor == 1
 
 
-def _is_exact(arrays: list[np.ndarray]) -> bool:
-    return all(a.dtype == object for a in arrays)
-
-
 def close(a: np.ndarray, b: np.ndarray, scale: float) -> bool:
     """Whether two arrays of one shape agree (exactly when both hold Fractions)."""
     if a.shape != b.shape:

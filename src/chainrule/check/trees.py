@@ -11,18 +11,13 @@ changed in one place only. A replacement that no longer fits (shapes) raises
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
 
 from chainrule.expr import tree as T
 
-__all__ = ["flatten_terms", "nodes", "rebuild", "replace"]
-
-
-def nodes(tree: T.Expr) -> Iterator[T.Expr]:
-    """Every node, parents first (the order of :meth:`Expr.walk`)."""
-    return tree.walk()
+__all__ = ["flatten_terms", "rebuild"]
 
 
 def rebuild(tree: T.Expr, change: Callable[[T.Expr], T.Expr | None]) -> T.Expr:
@@ -68,11 +63,6 @@ def _rebuild_item(v: object, change: Callable[[T.Expr], T.Expr | None]) -> objec
         items = tuple(_rebuild_item(x, change) for x in v)
         return v if all(a is b for a, b in zip(items, v, strict=True)) else items
     return v
-
-
-def replace(tree: T.Expr, target: T.Expr, new: T.Expr) -> T.Expr:
-    """``tree`` with the node ``target`` (by identity) replaced by ``new``."""
-    return rebuild(tree, lambda node: new if node is target else None)
 
 
 def flatten_terms(tree: T.Expr) -> list[tuple[Fraction | str, T.Expr]]:

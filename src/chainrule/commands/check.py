@@ -9,7 +9,6 @@ import argparse
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +88,14 @@ def _check_gradescope(out: str) -> None:
 
 
 def _problem(spec: str):
-    from chainrule.check.batch import load_problem
+    from chainrule.check.batch import is_problem_file, load_problem
 
     try:
         problem = load_problem(spec)
         problem.grader  # noqa: B018 - a problem that cannot be built is a bad problem (4)
         return problem
     except ConfigError as err:
-        if spec.endswith(".toml") or os.path.sep in spec:
+        if is_problem_file(spec):
             raise DataError(str(err)) from None
         raise
 

@@ -11,8 +11,9 @@ import json
 import sys
 from typing import Any
 
-from chainrule.commands.output import add_command, add_json_flag, emit
+from chainrule.commands.output import add_command, add_json_flag, emit, seed_value
 from chainrule.errors import CheckFailedError, ConfigError
+from chainrule.suggest import did_you_mean
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
 LOSSES = {
@@ -57,7 +58,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--document", action="store_true", help="a complete .tex file (LaTeX)")
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE (atomically)")
     parser.add_argument("--verify", action="store_true", help="check every step (exit 3 if off)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and data (0)")
+    parser.add_argument(
+        "--seed", type=seed_value, default=0, help="seed of the weights and data (0)"
+    )
     add_json_flag(parser)
     return parser
 
@@ -80,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
         with atomic_write(args.out, text=True) as fh:
             fh.write(text)
     failed = (report is not None and not report.ok) or (worked is not None and not worked.ok)
-    payload = {"ok": not failed, "derivation": json.loads(cr.derivation.render.to_json(d, report))}
+    payload = {"ok": not failed, "derivation": cr.derivation.render.as_data(d, report)}
     if worked is not None:
-        payload["trace"] = json.loads(worked.to_json())
+        payload["trace"] = worked.as_data()
     if args.out:
         payload["out"] = args.out
     emit(args, payload, lambda: _print(text, args.out))
@@ -144,7 +147,7 @@ def _model(spec: str, seed: int) -> Any:
     import numpy as np
 
     import chainrule as cr
-    from chainrule.specs import parse_layers
+    from chainrule.specs import activation_names, parse_layers
 
     spec = spec.strip()
     if spec.startswith("["):
@@ -159,24 +162,24 @@ def _model(spec: str, seed: int) -> Any:
             f"--layers {spec!r}: start with the input width, then each layer's width and "
             "its activation joined by '-', e.g. '4-3-relu-2-relu-1'"
         )
-    last = None if tokens[-1].isdigit() else tokens.pop()
+    last = None if tokens[-1].isdigit() else tokens.pop().lower()
     layers = parse_layers("-".join(tokens[1:]), int(tokens[0]), int(tokens[-1]))
     if last is not None:
-        layers += parse_layers(f"1-{last}-1", 1, 1)[1:2]  # the same table of activations
+        activations = activation_names()
+        if last not in activations:
+            hint = did_you_mean(last, activations)
+            raise ConfigError(f"--layers {spec!r}: unknown activation {last!r}{hint}")
+        layers.append({"type": activations[last]})
     return cr.Sequential.from_spec(layers, dtype=np.float64, seed=seed)
 
 
 def _random_data(d: Any, rng: Any) -> tuple[Any, Any]:
+    from chainrule.specs import random_targets
+
     plan = d.plan
     n = 3 if d.batch else 1
     X = rng.standard_normal((n, plan.blocks[0].linear.d_in))
-    c = plan.blocks[-1].linear.d_out
-    name = type(plan.loss).__name__
-    if name == "SoftmaxCrossEntropy":
-        return X, rng.integers(0, c, size=n)
-    if name == "BinaryCrossEntropy":
-        return X, rng.integers(0, 2, size=(n, c)).astype(float)
-    return X, rng.standard_normal((n, c))
+    return X, random_targets(plan.loss, rng, n, plan.blocks[-1].linear.d_out)
 
 
 def _render(d: Any, fmt: str, document: bool, report: Any, worked: Any) -> str:
@@ -198,6 +201,6 @@ def _render(d: Any, fmt: str, document: bool, report: Any, worked: Any) -> str:
     if fmt == "json":
         data = render.as_data(d, report)
         if worked is not None:
-            data["trace"] = json.loads(worked.to_json())
+            data["trace"] = worked.as_data()
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return render.to_text(d, report) + ("\n" + worked.to_text() if worked else "")

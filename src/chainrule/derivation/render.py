@@ -15,6 +15,7 @@ from typing import Any
 from chainrule.derivation.sections import Line, sections, shape_latex, shape_text
 
 __all__ = [
+    "as_data",
     "latex_note",
     "latex_text",
     "to_document",
@@ -238,6 +239,7 @@ def to_json(d, verification=None) -> str:
 
 
 def as_data(d, verification=None) -> dict[str, Any]:
+    """The plain data that :func:`to_json` writes."""
     from chainrule.expr.render import to_latex as tree_latex
 
     steps = []

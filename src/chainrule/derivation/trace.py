@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.derivation.at import parse_at
-from chainrule.derivation.compare import relative_error
+from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
 from chainrule.derivation.render import latex_note
 from chainrule.derivation.step import Step
@@ -29,7 +29,7 @@ from chainrule.expr.render import to_latex
 from chainrule.layers import LeakyReLU, ReLU
 from chainrule.losses import SoftmaxCrossEntropy
 
-__all__ = ["Trace", "TraceRow", "trace"]
+__all__ = ["Trace", "TraceRow", "decimal_fractions", "trace"]
 
 MAX_SHOWN = 64  # entries of a value written out; larger values show their shape only
 MAX_EXACT_ENTRIES = 4096  # inputs and weights beyond this are traced in float64: Fraction
@@ -38,7 +38,9 @@ MAX_EXACT_ENTRIES = 4096  # inputs and weights beyond this are traced in float64
 _exact = np.frompyfunc(lambda v: v if isinstance(v, Fraction) else Fraction(repr(float(v))), 1, 1)
 
 
-def _exact_array(array: Any) -> np.ndarray:
+def decimal_fractions(array: Any) -> np.ndarray:
+    """``array`` (any shape) as an object array of Fractions, each float read by its
+    shortest decimal (0.75 is 3/4, 0.1 is 1/10); Fractions stay as they are."""
     a = np.asarray(array)
     return np.asarray(_exact(a), dtype=object).reshape(a.shape)
 
@@ -126,7 +128,7 @@ class Trace:
 
     @property
     def ok(self) -> bool:
-        return all(r.error < 1e-9 for r in self.rows)
+        return all(r.error < TOLERANCE for r in self.rows)
 
     def value(self, key: str) -> np.ndarray:
         """The value of the step with engine key ``key`` (``"dW1"``)."""
@@ -161,6 +163,11 @@ class Trace:
         return self._listing(head, _text_row, "      note: {}", "\n")
 
     def to_json(self) -> str:
+        return json.dumps(self.as_data(), indent=2) + "\n"
+
+    def as_data(self) -> dict[str, Any]:
+        """The notation, ``ok`` and each step's name, LaTeX, value, exact value, error and
+        flags, as plain data (what :meth:`to_json` writes)."""
         rows = [
             {
                 "name": r.step.name,
@@ -172,9 +179,7 @@ class Trace:
             }
             for r in self.rows
         ]
-        return (
-            json.dumps({"notation": self.notation, "ok": self.ok, "steps": rows}, indent=2) + "\n"
-        )
+        return {"notation": self.notation, "ok": self.ok, "steps": rows}
 
     def to_document_section(self) -> str:
         return "\\subsection*{Numeric trace}\n" + "\n".join(
@@ -230,7 +235,7 @@ def _inputs(plan, X, y, given: dict[str, np.ndarray]) -> dict[str, Any]:
     exact = size <= MAX_EXACT_ENTRIES
 
     def _rational(array: Any) -> np.ndarray:
-        return _exact_array(array) if exact else np.asarray(array, dtype=float)
+        return decimal_fractions(array) if exact else np.asarray(array, dtype=float)
 
     inputs: dict[str, Any] = {name: _rational(p.value) for name, p in params.items()}
     if X is not None:
@@ -257,7 +262,7 @@ def _layout_values(plan, inputs: dict[str, Any]) -> dict[str, Any]:
         values[plan.q["lambda"].name] = Fraction(repr(lam)) if exact else np.float64(lam)
     if plan.ones is not None:
         ones = np.ones((1, inputs["X"].shape[0]), dtype=int)
-        values[plan.ones] = _exact_array(ones) if exact else ones.astype(float)
+        values[plan.ones] = decimal_fractions(ones) if exact else ones.astype(float)
     return values
 
 
