@@ -88,3 +88,15 @@ def test_permute_rows_refuses_what_is_not_a_permutation(order):
     with pytest.raises(DataError, match=r"permutation of 0\.\.2"):
         permute_rows(X, np.array(order))
     np.testing.assert_array_equal(X, 0.0)
+
+
+def test_compacted_test_inputs_standardise_to_the_same_values(images):
+    # chainrule train keeps the test inputs as bytes until its report (running._compact)
+    from chainrule.commands.train.running import _compact
+
+    s = Standardizer().fit(images)
+    small = _compact(images)
+    assert small.dtype == np.uint8
+    np.testing.assert_array_equal(s.transform(small), s.transform(images))
+    for kept in (images + 0.5, images - 1, images * 2):
+        assert _compact(kept) is kept  # not whole numbers within 0..255: left as they are

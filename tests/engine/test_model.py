@@ -161,6 +161,20 @@ def test_predict_in_batches_equals_one_pass():
     np.testing.assert_allclose(m.predict(X, batch_size=3), m.predict(X), rtol=1e-15)
 
 
+def test_predict_lets_go_of_the_callers_array():
+    # a layer kept the last input, so a view of a whole data set stayed alive after predict
+    import weakref
+
+    m = cr.Sequential([cr.Linear(3, 4), cr.ReLU(), cr.Linear(4, 2)], dtype=np.float64, seed=5)
+    X = np.random.default_rng(5).standard_normal((10, 3))
+    alive = weakref.ref(X)
+    m.predict(X[2:8])
+    del X
+    assert alive() is None
+    with pytest.raises(cr.StateError):
+        m.backward(np.ones((6, 2)))
+
+
 def test_summary_and_repr():
     m = four_three_two_one()
     assert "total" in m.summary() and "W1 (3, 4)" in m.summary()

@@ -25,8 +25,8 @@ OPTIMIZERS = {
 
 @pytest.fixture(autouse=True)
 def _compiled_pass_enabled(monkeypatch):
-    # the pass is opt-in (CHAINRULE_NUMBA=1); these tests turn it on
-    monkeypatch.setenv("CHAINRULE_NUMBA", "1")
+    # the pass is on by default; CHAINRULE_NUMBA=0 in the environment must not decide here
+    monkeypatch.delenv("CHAINRULE_NUMBA", raising=False)
     monkeypatch.setattr(fused, "_KERNEL", None)
 
 

@@ -152,8 +152,9 @@ def _read_payload(f: IO[bytes], header: IdxHeader, where: str) -> np.ndarray:
     if f.read(1):
         end = header.length + header.nbytes
         raise DataError(f"{where}: more data after byte offset {end}, where its header ends")
-    array = np.frombuffer(bytes(payload), dtype=header.dtype).reshape(header.shape)
-    return array.astype(header.dtype.newbyteorder("="))
+    # a view of the bytes read (no second copy of the payload); a copy only to swap bytes
+    array = np.frombuffer(payload, dtype=header.dtype).reshape(header.shape)
+    return array.astype(header.dtype.newbyteorder("="), copy=False)
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:

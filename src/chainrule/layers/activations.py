@@ -46,6 +46,11 @@ class Activation(Layer):
             return None
         return self._z > 0
 
+    def forget(self) -> None:
+        """Also let go of the last input and output (the input may be the caller's array)."""
+        super().forget()
+        self._z = self._h = None
+
     def formulas(self, names: Names) -> Formulas:
         """``h = f(z)`` and ``dL/dz`` from ``G = dL/dh`` as trees (roles ``in`` = z,
         ``out`` = h, ``grad`` = G, ``d_in``), from the class's :meth:`trees`."""

@@ -121,6 +121,12 @@ class Linear(Layer):
         self._X = X
         return Z
 
+    def forget(self) -> None:
+        """Also let go of the last input: it is the caller's array (a view of a whole data
+        set keeps all of it alive)."""
+        super().forget()
+        self._X = None
+
     def _backward(self, G: np.ndarray, input_grad: bool) -> np.ndarray | None:
         X = self._X
         np.dot(G.T, X, out=self.W.grad)

@@ -9,13 +9,12 @@ reassociation): its results are those of the NumPy path bit for bit
 repeats): N1's ``W1`` (100 x 3072) 1.15 ms -> 0.25 ms, a 1024 x 1024 weight 4.5 ms ->
 0.84 ms.
 
-The pass is opt-in: set ``CHAINRULE_NUMBA=1`` and install numba (``pip install
-".[fast]"``). Loading numba and LLVM raises the resident memory by about 170 MB (measured:
-24 -> 193 MB), which would put ``chainrule train`` on MNIST-sized data at 508 MB instead of
-360 MB, over the 2x-the-data target; so by default the NumPy path runs, with the same
-values. Where enabled, numba is loaded the first time a model of at least
-:data:`MIN_ENTRIES` parameters is stepped, never by ``import chainrule`` (loading it
-takes about 0.4 s); a smaller model uses the pass only where numba is loaded already. The
+It runs by default: numba is a dependency of chainrule, and ``CHAINRULE_NUMBA=0`` switches
+the pass off (so does a missing numba), with the same values from NumPy. numba is loaded
+the first time a model of at least :data:`MIN_ENTRIES` parameters is stepped, never by
+``import chainrule`` (loading it takes about 0.8 s with the cached kernel, and raises the
+resident memory by about 120 MB: the LLVM library alone is 43 MB of it); a smaller model,
+such as the default digits network, uses the pass only where numba is loaded already. The
 compiled code is cached on disk by numba (``cache=True``), so the compilation (about 1 s
 per dtype) is paid once per machine.
 """
@@ -72,12 +71,12 @@ def adam_pass(w, g, m, v, l2k, use_l2, wd, coupled, keep, decoupled, one_b1, b2,
 
 
 def kernel() -> Any:
-    """The compiled :func:`adam_pass`, or None (not enabled by ``CHAINRULE_NUMBA=1``, or
+    """The compiled :func:`adam_pass`, or None (switched off by ``CHAINRULE_NUMBA=0``, or
     no numba)."""
     global _KERNEL
     if _KERNEL is None:
         _KERNEL = False
-        if os.environ.get("CHAINRULE_NUMBA", "0") == "1":
+        if os.environ.get("CHAINRULE_NUMBA", "1") != "0":
             try:
                 import numba
             except ImportError:
