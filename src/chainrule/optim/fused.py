@@ -79,7 +79,7 @@ def kernel() -> Any:
         if os.environ.get("CHAINRULE_NUMBA", "1") != "0":
             try:
                 import numba
-            except ImportError:
+            except (ImportError, OSError):  # absent, for another NumPy, or LLVM unloadable
                 pass
             else:
                 _KERNEL = _jit(numba)
