@@ -98,5 +98,7 @@ def test_compacted_test_inputs_standardise_to_the_same_values(images):
     small = _compact(images)
     assert small.dtype == np.uint8
     np.testing.assert_array_equal(s.transform(small), s.transform(images))
-    for kept in (images + 0.5, images - 1, images * 2):
+    with_nan = images.copy()
+    with_nan[3, 4] = np.nan
+    for kept in (images + 0.5, images - 1, images * 2, with_nan):
         assert _compact(kept) is kept  # not whole numbers within 0..255: left as they are

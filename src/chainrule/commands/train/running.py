@@ -171,7 +171,7 @@ def _compact(X: Any) -> Any:
     same float32 values from either."""
     import numpy as np
 
-    if X.size == 0 or X.min() < 0 or X.max() > 255:
+    if X.size == 0 or not (X.min() >= 0 and X.max() <= 255):  # NaN fails both
         return X
     small = X.astype(np.uint8)
     return small if np.array_equal(small, X) else X
