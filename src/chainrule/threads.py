@@ -65,6 +65,10 @@ WINDOW = 8
 DRIFT = 1.5
 #: Seconds after which the choice is looked at again in any case.
 RECHECK_S = 20.0
+#: Seconds after which a look that dropped a count on its first step alone, with the
+#: cores free for it, is done again; doubled at each such look, up to :data:`RECHECK_S`
+#: (one slow step is weak evidence: a stall of the scheduler looks the same).
+RETRY_S = 2.0
 #: A candidate whose median is this many times the best one's is dropped while looking.
 GIVE_UP = 3.0
 #: A count whose first step of a look (uncounted: it pays for the switch) takes this many
@@ -170,8 +174,10 @@ class ThreadChooser:
     choice : int
         The count in use outside of looking.
     looks : list of dict
-        One entry per look: ``{"step", "medians", "choice", "foreign_cores"}`` (median
-        seconds per count tried; the cores other programs used, None without a reading).
+        One entry per look: ``{"step", "tried", "medians", "dropped", "choice",
+        "foreign_cores"}``: the counts the look set out to try, the median seconds of each
+        count timed, the first-step seconds of each count dropped on that one step, the
+        cores other programs used (None without a reading).
     """
 
     def __init__(
@@ -205,6 +211,9 @@ class ThreadChooser:
         self._active = False
         self._current = -1
         self._plan: list[tuple[int, bool]] = []
+        self._dropped: dict[int, float] = {}
+        self._recheck_s = RECHECK_S
+        self._retry: float | None = None  # the last retry's delay, None after a full look
 
     # -- context -----------------------------------------------------------------------
     def __enter__(self) -> ThreadChooser:
@@ -285,7 +294,7 @@ class ThreadChooser:
         median = statistics.median(self._window)
         self._window.clear()
         moved = median > self._reference * DRIFT or median * DRIFT < self._reference
-        stale = now - self._last_look > RECHECK_S
+        stale = now - self._last_look > self._recheck_s
         if (moved or stale) and affordable:
             self._start_look()
 
@@ -321,6 +330,7 @@ class ThreadChooser:
         counts = self._fitting()
         self._load_ref = self._load_last if self._fresh() else None
         self._times = {c: [] for c in counts}
+        self._dropped = {}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
         self._plan = [(c, k > 0) for _ in range(ROUNDS) for c in counts for k in range(BLOCK)]
@@ -351,6 +361,8 @@ class ThreadChooser:
         others = [m for c, m in timed.items() if c != count]
         if others and seconds > GIVE_UP_FIRST * min(others):
             slow.add(count)
+            if not self._times[count]:
+                self._dropped[count] = seconds
         if slow:
             self._plan = [item for item in self._plan if item[0] not in slow]
 
@@ -368,17 +380,29 @@ class ThreadChooser:
             self._load_ref = self._load_last  # the look's own reading, where it had none before
         self._set(choice)
         self._window.clear()
+        self._recheck_s = self._next_recheck(choice)
         lost = sum(self._look_seconds) - len(self._look_seconds) * medians[choice]
         self._looking_s += max(0.0, lost)
         self._last_look = now
         self.looks.append(
             {
                 "step": self._steps,
+                "tried": sorted(self._times),
                 "medians": dict(sorted(medians.items())),
+                "dropped": dict(sorted(self._dropped.items())),
                 "choice": choice,
                 "foreign_cores": self._load_last,
             }
         )
+
+    def _next_recheck(self, choice: int) -> float:
+        """Seconds to the next look: :data:`RECHECK_S`, or a retry sooner where a count
+        that fits the free cores and might beat ``choice`` was dropped on one step."""
+        if any(c > choice for c in self._dropped if c in self._fitting()):
+            self._retry = RETRY_S if self._retry is None else min(RECHECK_S, 2 * self._retry)
+            return self._retry
+        self._retry = None
+        return RECHECK_S
 
 
 def for_setting(setting: int | str | None) -> ThreadChooser:

@@ -29,12 +29,14 @@ class FakePools:
 
 class Machine:
     """A clock that a step advances by the cost (milliseconds) of the current count;
-    ``lost`` sums what each step took beyond the cheapest count's cost (seconds)."""
+    ``lost`` sums what each step took beyond the cheapest count's cost (seconds);
+    ``stalls[n]`` milliseconds are added to the next step with ``n`` threads, once."""
 
     def __init__(self, pools: FakePools, cost: dict[int, float]) -> None:
         self.pools, self.cost, self.now = pools, dict(cost), 0.0
         self.steps_at: dict[int, int] = {}
         self.lost = 0.0
+        self.stalls: dict[int, float] = {}
 
     def clock(self) -> float:
         return self.now
@@ -43,7 +45,7 @@ class Machine:
         for _ in range(steps):
             chooser.begin()
             n = self.pools.n
-            self.now += self.cost[n] * 1e-3
+            self.now += (self.cost[n] + self.stalls.pop(n, 0.0)) * 1e-3
             self.lost += (self.cost[n] - min(self.cost.values())) * 1e-3
             self.steps_at[n] = self.steps_at.get(n, 0) + 1
             chooser.end()
@@ -103,6 +105,33 @@ def test_a_core_taken_away_costs_two_slow_steps():
         assert [look["choice"] for look in chooser.looks] == [2, 1]
         # the step that showed it and the uncounted first step of the look
         assert machine.steps_at[2] - before == 2
+
+
+def test_a_count_dropped_on_one_stalled_step_is_tried_again_soon():
+    # the first step with two threads meets a stall of the scheduler (30 ms, 30 times a
+    # step): two threads are dropped on that one step, and tried again after RETRY_S
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5})
+    machine.stalls[2] = 30.0
+    with chooser:
+        machine.run(chooser, 200)
+        assert chooser.choice == 1
+        assert chooser.looks[0]["dropped"] == {2: pytest.approx(30.5e-3)}
+        machine.run(chooser, int(threads.RETRY_S * 1000) + 2 * threads.WINDOW)
+        assert chooser.choice == 2 and pools.n == 2  # long before RECHECK_S
+        assert [look["choice"] for look in chooser.looks] == [1, 2]
+
+
+def test_a_count_that_keeps_stalling_is_retried_ever_less_often():
+    chooser, machine, _ = _chooser({1: 1.0, 2: 0.5})
+    with chooser:
+        for _ in range(400):  # every look's first two-thread step stalls
+            machine.stalls[2] = 30.0
+            machine.run(chooser, 100)  # 40 s of steps in all
+    gaps = np.diff([look["step"] for look in chooser.looks])
+    assert all(look["choice"] == 1 for look in chooser.looks)
+    # retries after about 2, 4, 8 and 16 s, then every RECHECK_S (20 s): 6-7 looks
+    assert 5 <= len(chooser.looks) <= 7
+    assert (np.diff(gaps) >= 0).all()
 
 
 def test_looking_loses_a_bounded_share_of_the_time():
