@@ -274,6 +274,8 @@ class ThreadChooser:
             if counted:
                 self._times[count].append(seconds)
             self._drop_hopeless(count, seconds)
+            if self._plan and self._plan[0][0] != count:
+                self._drop_unfitting()
             if not self._plan:
                 self._decide(now)
             return
@@ -365,6 +367,14 @@ class ThreadChooser:
                 self._dropped[count] = seconds
         if slow:
             self._plan = [item for item in self._plan if item[0] not in slow]
+
+    def _drop_unfitting(self) -> None:
+        """Between two blocks of a look: drop the counts that a new reading says no longer
+        fit the free cores (a look begun without a fresh reading, or before another
+        program took a core, would otherwise time a lottery)."""
+        if self._reading() is not None:
+            fitting = set(self._fitting())
+            self._plan = [item for item in self._plan if item[0] in fitting]
 
     def _decide(self, now: float) -> None:
         medians = {c: statistics.median(t) for c, t in self._times.items() if t}

@@ -202,13 +202,15 @@ def test_fit_refuses_a_thread_setting_it_cannot_use(bad):
 
 
 class FakeLoad:
-    """The cores other programs use, as the test sets them."""
+    """The cores other programs use, as the test sets them; ``queue`` holds readings to
+    give first (None: too soon for one)."""
 
     def __init__(self) -> None:
         self.cores = 0.0
+        self.queue: list[float | None] = []
 
-    def read(self) -> float:
-        return self.cores
+    def read(self) -> float | None:
+        return self.queue.pop(0) if self.queue else self.cores
 
 
 def test_two_threads_come_back_when_another_program_gives_its_core_back():
@@ -272,3 +274,27 @@ def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
 def test_a_core_counts_as_taken_from_a_share_of_its_time(cores, taken):
     assert threads.TAKEN_AT == 0.3
     assert threads._taken(cores) == taken
+
+
+def test_a_look_begun_without_a_reading_drops_a_count_once_one_says_it_does_not_fit(
+    monkeypatch,
+):
+    # as in the benchmark's worker: claim() when another program has just taken a core,
+    # then a slow two-thread step starts a look before any reading; two threads time
+    # well in a few steps (a lottery), but the reading between the look's blocks says the
+    # second core is taken, so two threads are never timed
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    load = FakeLoad()
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    with chooser:
+        machine.run(chooser, 2000)
+        assert chooser.choice == 2
+        machine.cost, load.cores, load.queue = {1: 1.0, 2: 0.8}, 1.0, [None, None]
+        machine.stalls[2] = 30.0
+        chooser.claim()
+        before = machine.steps_at[2]
+        machine.run(chooser, 200)
+        assert chooser.choice == 1 and pools.n == 1
+        look = chooser.looks[-1]
+        assert look["tried"] == [1, 2] and look["medians"].keys() == {1}
+        assert machine.steps_at[2] - before == 1  # the stalled step that started the look
