@@ -212,6 +212,7 @@ class ThreadChooser:
         self._current = -1
         self._plan: list[tuple[int, bool]] = []
         self._dropped: dict[int, float] = {}
+        self._tried: list[int] = []
         self._recheck_s = RECHECK_S
         self._retry: float | None = None  # the last retry's delay, None after a full look
 
@@ -332,6 +333,7 @@ class ThreadChooser:
         counts = self._fitting()
         self._load_ref = self._load_last if self._fresh() else None
         self._times = {c: [] for c in counts}
+        self._tried = counts
         self._dropped = {}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
@@ -372,9 +374,13 @@ class ThreadChooser:
         """Between two blocks of a look: drop the counts that a new reading says no longer
         fit the free cores (a look begun without a fresh reading, or before another
         program took a core, would otherwise time a lottery)."""
-        if self._reading() is not None:
-            fitting = set(self._fitting())
-            self._plan = [item for item in self._plan if item[0] in fitting]
+        if self._reading() is None:
+            return
+        fitting = set(self._fitting())
+        self._plan = [item for item in self._plan if item[0] in fitting]
+        for count in [c for c in self._times if c not in fitting]:
+            del self._times[count]  # timed under a load that is gone
+        self._load_ref = self._load_last  # the reading the rest of the look goes by
 
     def _decide(self, now: float) -> None:
         medians = {c: statistics.median(t) for c, t in self._times.items() if t}
@@ -386,7 +392,8 @@ class ThreadChooser:
                 break
         self.choice = choice
         self._reference = medians[choice]
-        if self._reading() is not None and self._load_ref is None:
+        self._reading()
+        if self._load_ref is None and self._fresh():
             self._load_ref = self._load_last  # the look's own reading, where it had none before
         self._set(choice)
         self._window.clear()
@@ -397,7 +404,7 @@ class ThreadChooser:
         self.looks.append(
             {
                 "step": self._steps,
-                "tried": sorted(self._times),
+                "tried": list(self._tried),
                 "medians": dict(sorted(medians.items())),
                 "dropped": dict(sorted(self._dropped.items())),
                 "choice": choice,

@@ -298,3 +298,38 @@ def test_a_look_begun_without_a_reading_drops_a_count_once_one_says_it_does_not_
         look = chooser.looks[-1]
         assert look["tried"] == [1, 2] and look["medians"].keys() == {1}
         assert machine.steps_at[2] - before == 1  # the stalled step that started the look
+
+
+def test_two_threads_come_back_after_a_look_cut_short_by_a_reading(monkeypatch):
+    # the reading that cut the busy look short is the one its choice goes by: when the
+    # other program stops, the next reading starts a look and two threads come back
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    load = FakeLoad()
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    with chooser:
+        machine.run(chooser, 2000)
+        machine.cost, load.cores, load.queue = {1: 1.0, 2: 0.8}, 1.0, [None, None]
+        machine.stalls[2] = 30.0
+        chooser.claim()
+        # no reading at the end of the look: it was just taken between its blocks
+        load.queue = [None] * 3 + [1.0] + [None] * 10
+        machine.run(chooser, 200)
+        assert chooser.choice == 1
+        machine.cost, load.cores = {1: 1.0, 2: 0.5}, 0.0
+        chooser.claim()
+        machine.run(chooser, 50)
+        assert chooser.choice == 2 and pools.n == 2
+
+
+def test_timings_made_before_another_program_took_a_core_do_not_decide(monkeypatch):
+    # two threads are timed on a quiet machine; then, between two blocks of the look,
+    # the reading says another program took a core: those timings no longer hold
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    load = FakeLoad()
+    load.queue, load.cores = [0.0, 0.0, 1.0], 1.0
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    with chooser:
+        machine.run(chooser, 3 * threads.BLOCK * threads.ROUNDS)
+        assert chooser.looks[0]["tried"] == [1, 2]
+        assert chooser.looks[0]["medians"].keys() == {1}
+        assert chooser.choice == 1 and pools.n == 1
