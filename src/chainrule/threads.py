@@ -271,7 +271,8 @@ class ThreadChooser:
         self._steps += 1
         if self._plan:
             count, counted = self._plan.pop(0)
-            self._look_seconds.append(seconds)
+            if self._steps > 1:  # the first step of all pays for what starts lazily
+                self._look_seconds.append(seconds)  # (caches, numba): not a look's loss
             if counted:
                 self._times[count].append(seconds)
             self._drop_hopeless(count, seconds)

@@ -333,3 +333,19 @@ def test_timings_made_before_another_program_took_a_core_do_not_decide(monkeypat
         assert chooser.looks[0]["tried"] == [1, 2]
         assert chooser.looks[0]["medians"].keys() == {1}
         assert chooser.choice == 1 and pools.n == 1
+
+
+def test_the_first_steps_one_off_cost_is_not_counted_against_looking():
+    # the first step of a run loads what starts lazily (numba: 0.8 s); were it counted as
+    # time lost to the first look, the look budget would refuse looks for many seconds
+    load = FakeLoad()
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    machine.stalls[1] = 800.0
+    with chooser:
+        machine.run(chooser, 300)
+        assert chooser.choice == 2
+        # another program takes a core: two threads are 8 times slower, not so slow that
+        # one step starts a look; the load reading does, where the budget allows
+        machine.cost, load.cores = {1: 1.0, 2: 4.0}, 1.0
+        machine.run(chooser, 50)
+        assert chooser.choice == 1 and pools.n == 1
