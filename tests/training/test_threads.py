@@ -213,6 +213,16 @@ class FakeLoad:
         return self.queue.pop(0) if self.queue else self.cores
 
 
+def _two_cores_with_load(monkeypatch, queue=(), cores=0.0):
+    """A chooser on a machine of two cores whose load reading the test sets; two threads
+    take half the time of one."""
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    load = FakeLoad()
+    load.queue, load.cores = list(queue), cores
+    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    return chooser, machine, pools, load
+
+
 def test_two_threads_come_back_when_another_program_gives_its_core_back():
     # the one-thread step takes as long whether the other program runs or not: only the
     # load reading tells that the second core is free again
@@ -251,9 +261,7 @@ def test_foreign_load_reads_the_cores_of_other_programs():
 
 
 def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
-    monkeypatch.setattr(threads, "_cores", lambda: 2)
-    load = FakeLoad()
-    chooser, machine, _ = _chooser({1: 1.0, 2: 0.5}, load=load)
+    chooser, machine, _, load = _two_cores_with_load(monkeypatch)
     with chooser:
         machine.run(chooser, 2000)
         assert chooser.choice == 2
@@ -283,9 +291,7 @@ def test_a_look_begun_without_a_reading_drops_a_count_once_one_says_it_does_not_
     # then a slow two-thread step starts a look before any reading; two threads time
     # well in a few steps (a lottery), but the reading between the look's blocks says the
     # second core is taken, so two threads are never timed
-    monkeypatch.setattr(threads, "_cores", lambda: 2)
-    load = FakeLoad()
-    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    chooser, machine, pools, load = _two_cores_with_load(monkeypatch)
     with chooser:
         machine.run(chooser, 2000)
         assert chooser.choice == 2
@@ -303,9 +309,7 @@ def test_a_look_begun_without_a_reading_drops_a_count_once_one_says_it_does_not_
 def test_two_threads_come_back_after_a_look_cut_short_by_a_reading(monkeypatch):
     # the reading that cut the busy look short is the one its choice goes by: when the
     # other program stops, the next reading starts a look and two threads come back
-    monkeypatch.setattr(threads, "_cores", lambda: 2)
-    load = FakeLoad()
-    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    chooser, machine, pools, load = _two_cores_with_load(monkeypatch)
     with chooser:
         machine.run(chooser, 2000)
         machine.cost, load.cores, load.queue = {1: 1.0, 2: 0.8}, 1.0, [None, None]
@@ -324,10 +328,7 @@ def test_two_threads_come_back_after_a_look_cut_short_by_a_reading(monkeypatch):
 def test_timings_made_before_another_program_took_a_core_do_not_decide(monkeypatch):
     # two threads are timed on a quiet machine; then, between two blocks of the look,
     # the reading says another program took a core: those timings no longer hold
-    monkeypatch.setattr(threads, "_cores", lambda: 2)
-    load = FakeLoad()
-    load.queue, load.cores = [0.0, 0.0, 1.0], 1.0
-    chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
+    chooser, machine, pools, _ = _two_cores_with_load(monkeypatch, [0.0, 0.0, 1.0], 1.0)
     with chooser:
         machine.run(chooser, 3 * threads.BLOCK * threads.ROUNDS)
         assert chooser.looks[0]["tried"] == [1, 2]
