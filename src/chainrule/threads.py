@@ -213,8 +213,7 @@ class ThreadChooser:
         self._plan: list[tuple[int, bool]] = []
         self._dropped: dict[int, float] = {}
         self._tried: list[int] = []
-        self._recheck_s = RECHECK_S
-        self._retry: float | None = None  # the last retry's delay, None after a full look
+        self._retry: float | None = None  # seconds to a sooner look; None: RECHECK_S
 
     # -- context -----------------------------------------------------------------------
     def __enter__(self) -> ThreadChooser:
@@ -298,7 +297,7 @@ class ThreadChooser:
         median = statistics.median(self._window)
         self._window.clear()
         moved = median > self._reference * DRIFT or median * DRIFT < self._reference
-        stale = now - self._last_look > self._recheck_s
+        stale = now - self._last_look > (self._retry or RECHECK_S)
         if (moved or stale) and affordable:
             self._start_look()
 
@@ -398,7 +397,7 @@ class ThreadChooser:
             self._load_ref = self._load_last  # the look's own reading, where it had none before
         self._set(choice)
         self._window.clear()
-        self._recheck_s = self._next_recheck(choice)
+        self._retry = self._next_retry(choice)
         lost = sum(self._look_seconds) - len(self._look_seconds) * medians[choice]
         self._looking_s += max(0.0, lost)
         self._last_look = now
@@ -413,14 +412,13 @@ class ThreadChooser:
             }
         )
 
-    def _next_recheck(self, choice: int) -> float:
-        """Seconds to the next look: :data:`RECHECK_S`, or a retry sooner where a count
-        that fits the free cores and might beat ``choice`` was dropped on one step."""
+    def _next_retry(self, choice: int) -> float | None:
+        """Seconds to a look sooner than :data:`RECHECK_S` (:data:`RETRY_S`, doubling at
+        each such look), where a count that fits the free cores and might beat ``choice``
+        was dropped on one step; None otherwise."""
         if any(c > choice for c in self._dropped if c in self._fitting()):
-            self._retry = RETRY_S if self._retry is None else min(RECHECK_S, 2 * self._retry)
-            return self._retry
-        self._retry = None
-        return RECHECK_S
+            return RETRY_S if self._retry is None else min(RECHECK_S, 2 * self._retry)
+        return None
 
 
 def for_setting(setting: int | str | None) -> ThreadChooser:
