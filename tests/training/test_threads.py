@@ -216,7 +216,7 @@ class FakeLoad:
 def _two_cores_with_load(monkeypatch, queue=(), cores=0.0):
     """A chooser on a machine of two cores whose load reading the test sets; two threads
     take half the time of one."""
-    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    monkeypatch.setattr(threads.cores, "usable", lambda: 2)
     load = FakeLoad()
     load.queue, load.cores = list(queue), cores
     chooser, machine, pools = _chooser({1: 1.0, 2: 0.5}, load=load)
@@ -281,7 +281,7 @@ def test_a_look_tries_only_the_counts_that_fit_the_free_cores(monkeypatch):
 )
 def test_a_core_counts_as_taken_from_a_share_of_its_time(cores, taken):
     assert threads.TAKEN_AT == 0.3
-    assert threads._taken(cores) == taken
+    assert threads.cores.taken(cores) == taken
 
 
 def test_a_look_begun_without_a_reading_drops_a_count_once_one_says_it_does_not_fit(

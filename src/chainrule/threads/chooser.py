@@ -1,147 +1,31 @@
-"""The number of BLAS threads, chosen by measuring the training steps themselves.
-
-Two threads that must meet at every matrix product pay off on large products and a quiet
-machine; on small products, or when another program holds a core, they lose, sometimes
-by a factor of 50 (the second thread waits for a core the scheduler gives elsewhere). No
-rule of thumb knows which case a run is in, so :class:`ThreadChooser` times it: it runs a
-few steps with each candidate count (blocks of :data:`BLOCK` steps, alternating, the
-first step of each block not counted) and keeps the count with the smallest median step
-time. It looks again
-
-- when the median of the last :data:`WINDOW` steps moves by more than a factor
-  :data:`DRIFT` from what the choice was made on;
-- at once when one step with more than one thread takes :data:`GIVE_UP_FIRST` times that
-  (another program took a core);
-- when the number of cores other programs take (:mod:`chainrule.cpuload`, Linux; a core
-  counts as taken from :data:`TAKEN_AT` of its time on) changes: a program that gives a
-  core back leaves a one-thread step's time as it was, so only this reading tells that
-  two threads may pay again;
-- :data:`RECHECK_S` seconds after the last look in any case.
-
-A look tries only the counts that fit the cores other programs leave free, where the load
-is read: with one of two cores taken a second thread's steps are a lottery (from as fast
-as one thread to 50 times slower) that a few timed steps cannot judge. Looking is bounded:
-a candidate whose steps are :data:`GIVE_UP` times slower than the best
-is dropped at once (after its first, uncounted step where that one is
-:data:`GIVE_UP_FIRST` times slower), and the time looking loses (its steps' time beyond
-what the count it chose would have taken) stays under :data:`MAX_PROBE_SHARE` of the run.
-
-What the choice changes in the results (OpenBLAS 0.3, measured in
-``tests/training/test_threads.py``): rounding only. A threaded matrix product splits the
-rows and columns of its result between the threads, but for some inner sizes (784 here,
-not 1024 or 3072) it also cuts the sum that forms one entry into other pieces than the
-one-thread product does, so an entry may differ in its last bit (relative 4e-7 in
-float32, 1e-16 in float64). Over training such differences behave as any rounding: after
-40 Adam steps of a 784-100-10 network the weights of 1 and 2 threads agreed to 5e-7
-(float32) and 1e-15 (float64) relative; the test (20 steps) allows 1e-5 and 1e-12. Networks whose
-products are cut alike (784-64-10, 3072-100-10) came out identical bit for bit.
-
-The counts are set through ``threadpoolctl`` (the BLAS libraries loaded in the process),
-and the count found on entry is put back on exit. The largest candidate is the count the
-BLAS runs with on entry (``OPENBLAS_NUM_THREADS`` or the number of cores), so a user who
-asked for one thread gets one.
-"""
+"""The chooser of the BLAS thread count of a loop of alike steps (see
+:mod:`chainrule.threads` for how it looks and what the choice changes)."""
 
 from __future__ import annotations
 
-import math
-import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule.cpuload import ForeignLoad
+from chainrule.threads import cores
+from chainrule.threads.pools import blas_controller
+from chainrule.threads.settings import (
+    BLOCK,
+    DRIFT,
+    GIVE_UP,
+    GIVE_UP_FIRST,
+    LOAD_FRESH_S,
+    MARGIN,
+    MAX_PROBE_SHARE,
+    RECHECK_S,
+    RETRY_S,
+    ROUNDS,
+    WINDOW,
+)
 
-__all__ = ["ThreadChooser", "blas_controller", "for_setting"]
-
-#: Steps per candidate and block while looking; the first of each block is not counted.
-BLOCK = 3
-#: Blocks per candidate while looking.
-ROUNDS = 2
-#: Steps whose median is compared with the one the choice was made on.
-WINDOW = 8
-#: Factor by which that median must move to look again.
-DRIFT = 1.5
-#: Seconds after which the choice is looked at again in any case.
-RECHECK_S = 20.0
-#: Seconds after which a look that dropped a count on its first step alone, with the
-#: cores free for it, is done again; doubled at each such look, up to :data:`RECHECK_S`
-#: (one slow step is weak evidence: a stall of the scheduler looks the same).
-RETRY_S = 2.0
-#: A candidate whose median is this many times the best one's is dropped while looking.
-GIVE_UP = 3.0
-#: A count whose first step of a look (uncounted: it pays for the switch) takes this many
-#: times the best median so far is dropped without another step.
-GIVE_UP_FIRST = 10.0
-#: Share of a core's time other programs must use for it to count as taken. A program
-#: competing with our threads gets less than a whole core, so a spinning one reads as
-#: 0.4-1.0 cores; a quiet machine reads 0.0-0.15.
-TAKEN_AT = 0.3
-#: Age (seconds) beyond which a load reading no longer decides which counts a look tries.
-LOAD_FRESH_S = 1.0
-#: More threads must be faster by this share to be chosen (ties go to fewer threads).
-MARGIN = 0.05
-#: Most of the run's time that looking may lose: the time its steps took beyond what they
-#: would have taken with the count chosen (a look's steps train as any other).
-MAX_PROBE_SHARE = 0.05
-
-
-class _Pools:
-    """The BLAS libraries' thread counts, read and set together (threadpoolctl)."""
-
-    def __init__(self, controllers: Sequence[Any]) -> None:
-        self.controllers = list(controllers)
-
-    def get(self) -> int:
-        return max((c.num_threads for c in self.controllers), default=1)
-
-    def set(self, n: int) -> None:
-        for c in self.controllers:
-            c.set_num_threads(n)
-
-
-_POOLS: _Pools | None = None
-
-
-def _taken(cores: float) -> int:
-    """Whole cores taken by other programs that use ``cores`` of them (:data:`TAKEN_AT`)."""
-    # rounded first: 1.3 - 0.3 is 0.9999999999999999 in binary floating point
-    return max(0, math.floor(round(cores - TAKEN_AT, 9)) + 1)
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-class _NoLoad:
-    """No reading of other programs' load."""
-
-    @staticmethod
-    def read() -> None:
-        return None
-
-
-def blas_controller() -> _Pools:
-    """The BLAS thread pools of this process (found once; an empty set without
-    threadpoolctl or a BLAS it knows, where every count is then 1 and setting does
-    nothing)."""
-    global _POOLS
-    if _POOLS is None:
-        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl then finds)
-
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - a core dependency
-            _POOLS = _Pools([])
-        else:
-            found = ThreadpoolController().select(user_api="blas")
-            _POOLS = _Pools(found.lib_controllers)
-    return _POOLS
+__all__ = ["ThreadChooser", "for_setting"]
 
 
 class ThreadChooser:
@@ -232,7 +116,7 @@ class ThreadChooser:
             if self._load is None:
                 # a clock of the caller's own (a test's) has no machine behind it
                 real = self._clock is time.perf_counter
-                self._load = ForeignLoad() if real else _NoLoad()
+                self._load = ForeignLoad() if real else cores.NoLoad()
             self._start_look()
         else:
             self._set(self.choice)
@@ -302,24 +186,24 @@ class ThreadChooser:
             self._start_look()
 
     def _load_moved(self) -> bool:
-        """Whether the cores other programs take (:func:`_taken`) changed since the reading
-        the choice was made under (a program that gives a core back does not change a
-        one-thread step's time, so only this reading tells that more threads may pay
-        again)."""
-        cores = self._reading()
-        if cores is None:
+        """Whether the whole cores other programs take (:func:`~chainrule.threads.cores.taken`)
+        changed since the reading the choice was made under (a program that gives a core
+        back does not change a one-thread step's time, so only this reading tells that more
+        threads may pay again)."""
+        reading = self._reading()
+        if reading is None:
             return False
         if self._load_ref is None:
-            self._load_ref = cores
+            self._load_ref = reading
             return False
-        return _taken(cores) != _taken(self._load_ref)
+        return cores.taken(reading) != cores.taken(self._load_ref)
 
     def _reading(self) -> float | None:
         """A new reading of the load (None when it is too soon for one), kept as the latest."""
-        cores = self._load.read()
-        if cores is not None:
-            self._load_last, self._load_at = cores, self._clock()
-        return cores
+        reading = self._load.read()
+        if reading is not None:
+            self._load_last, self._load_at = reading, self._clock()
+        return reading
 
     # -- looking -------------------------------------------------------------------------
     def _set(self, n: int) -> None:
@@ -349,7 +233,7 @@ class ThreadChooser:
         its steps are a lottery that a few timed ones cannot judge."""
         if not self._fresh():
             return self._candidates
-        free = max(1, _cores() - _taken(self._load_last))
+        free = max(1, cores.usable() - cores.taken(self._load_last))
         return [c for c in self._candidates if c <= free] or self._candidates[:1]
 
     def _drop_hopeless(self, count: int, seconds: float) -> None:
