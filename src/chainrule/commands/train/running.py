@@ -50,7 +50,6 @@ class _Data(NamedTuple):
 def run(args: argparse.Namespace) -> int:
     """Train as the settings say and write the run directory; the exit code."""
     from chainrule.data import load
-    from chainrule.train import fit
 
     started = time.perf_counter()
     settings, ckpt, out_dir = _settings(args)
@@ -60,43 +59,19 @@ def run(args: argparse.Namespace) -> int:
     callbacks = _callbacks(settings, settings["validation"] > 0, ckpt_path)
     data = _data(load(settings["data"], seed=0), settings, ckpt)
     model, loss, optimizer = _network(settings, data.about, ckpt)
-    validation = None
-    if data.validation is not None:
-        X_val, y_val = data.validation
-        validation = (X_val, targets_for(loss, y_val, data.about.n_classes))
     metadata = _metadata(settings, data)
     with open_run_folder(out_dir):
         if verbose:
             print(f"training {model.describe()} on {data.about.name} -> {out_dir}", file=sys.stderr)
-        history = fit(
-            model,
-            loss,
-            optimizer,
-            (data.X_train, targets_for(loss, data.y_train, data.about.n_classes)),
-            epochs=settings["epochs"],
-            batch_size=settings["batch_size"],
-            validation=validation,
-            l2=settings["l2"],
-            seed=settings["seed"],
-            callbacks=callbacks,
-            verbose=verbose,
-            resume=ckpt,
-            interrupt_checkpoint=ckpt_path,
-            metadata=metadata,
-        )
+        history = _fit(settings, data, (model, loss, optimizer), callbacks, ckpt, ckpt_path,
+                       metadata, verbose)  # fmt: skip
     train_seconds = time.perf_counter() - started
     # the training data's memory goes back before the pictures and the test part are made
-    validation = X_val = None
     data = data._replace(X_train=None, y_train=None, validation=None)
     result = _report(model, loss, history, data, out_dir, ckpt_path)
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["train_seconds"] = round(train_seconds, 3)
-    history_path = out_dir / "history.json"
-    try:
-        _write_json(history_path, {**result, "settings": metadata["settings"], **history.to_dict()})
-        result["files"]["history"] = str(history_path)
-    except OSError as err:
-        result["warnings"].append(f"could not write {history_path}: {err}")
+    _write_history(out_dir / "history.json", result, metadata, history)
     for warning in result["warnings"]:
         print(f"chainrule train: warning: {warning}", file=sys.stderr)
 
@@ -110,6 +85,53 @@ def run(args: argparse.Namespace) -> int:
 
     emit(args, result, render)
     return 0
+
+
+def _fit(
+    settings: Mapping[str, Any],
+    data: _Data,
+    network: tuple[Any, Any, Any],
+    callbacks: list[Any],
+    ckpt: Any,
+    ckpt_path: Path,
+    metadata: Mapping[str, Any],
+    verbose: int,
+) -> Any:
+    """``fit`` on the run's training part, validated on its validation part; the history."""
+    from chainrule.train import fit
+
+    model, loss, optimizer = network
+    n_classes = data.about.n_classes
+    validation = None
+    if data.validation is not None:
+        X_val, y_val = data.validation
+        validation = (X_val, targets_for(loss, y_val, n_classes))
+    return fit(
+        model,
+        loss,
+        optimizer,
+        (data.X_train, targets_for(loss, data.y_train, n_classes)),
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        validation=validation,
+        l2=settings["l2"],
+        seed=settings["seed"],
+        callbacks=callbacks,
+        verbose=verbose,
+        resume=ckpt,
+        interrupt_checkpoint=ckpt_path,
+        metadata=metadata,
+    )
+
+
+def _write_history(path: Path, result: dict, metadata: Mapping[str, Any], history: Any) -> None:
+    """``history.json``: the result, the settings and the history; a file that cannot be
+    written is a warning in ``result``, and its path goes into ``result["files"]``."""
+    try:
+        _write_json(path, {**result, "settings": metadata["settings"], **history.to_dict()})
+        result["files"]["history"] = str(path)
+    except OSError as err:
+        result["warnings"].append(f"could not write {path}: {err}")
 
 
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Path | None]:
