@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.arguments import check, nonneg, positive, unit
-from chainrule.optim import fused
+from chainrule.optim import blocks, fused
 from chainrule.optim.base import Optimizer
 
 __all__ = ["SGD", "Adam", "AdamW", "Momentum", "RMSProp"]
@@ -257,7 +257,7 @@ class Adam(Optimizer):
         self.weight_decay = nonneg("weight_decay", weight_decay)
         self._fused: bool | None = None  # whether the compiled pass runs (decided once)
         self._flat: list[tuple[Any, ...]] = []  # (name, w, g, m, v) flat views for the pass
-        self._flat_key: Any = None
+        self._flat_key: list[tuple[int, int]] = []
 
     def _update(self, w, g, state, scratch):
         b1, b2 = self.betas
@@ -296,15 +296,16 @@ class Adam(Optimizer):
         if not self._fused:
             return False
         run = fused.kernel()
-        self._current_jobs()  # checks the arrays again where they were replaced
-        if self._flat_key is not self._jobs_key:
+        key = [(id(p.value), id(p.grad)) for _, p in self._params]
+        if key != self._flat_key:  # a parameter's arrays were replaced: check them again
+            blocks.require_contiguous(self._params)
             self._flat = [
                 (name, p.value.reshape(-1), p.grad.reshape(-1),
                  self.buffers["exp_avg"][name].reshape(-1),
                  self.buffers["exp_avg_sq"][name].reshape(-1))
                 for name, p in self._params
             ]  # fmt: skip
-            self._flat_key = self._jobs_key
+            self._flat_key = key
         b1, b2 = self.betas
         c2 = math.sqrt(1.0 - b2**self.t)
         c1 = 1.0 - b1**self.t
