@@ -44,37 +44,13 @@ asked for one thread gets one.
 
 from __future__ import annotations
 
-from chainrule.threads import cores
+from chainrule.threads import cores, settings
 from chainrule.threads.chooser import ThreadChooser, for_setting
 from chainrule.threads.pools import blas_controller
-from chainrule.threads.settings import (
-    BLOCK,
-    DRIFT,
-    GIVE_UP,
-    GIVE_UP_FIRST,
-    LOAD_FRESH_S,
-    MARGIN,
-    MAX_PROBE_SHARE,
-    RECHECK_S,
-    RETRY_S,
-    ROUNDS,
-    TAKEN_AT,
-    WINDOW,
-)
+from chainrule.threads.settings import *  # noqa: F403  (the settings, as before)
 
 __all__ = [
-    "BLOCK",
-    "DRIFT",
-    "GIVE_UP",
-    "GIVE_UP_FIRST",
-    "LOAD_FRESH_S",
-    "MARGIN",
-    "MAX_PROBE_SHARE",
-    "RECHECK_S",
-    "RETRY_S",
-    "ROUNDS",
-    "TAKEN_AT",
-    "WINDOW",
+    *settings.__all__,
     "ThreadChooser",
     "blas_controller",
     "cores",

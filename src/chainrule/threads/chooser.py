@@ -9,21 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule.cpuload import ForeignLoad
-from chainrule.threads import cores
+from chainrule.threads import cores, settings
 from chainrule.threads.pools import blas_controller
-from chainrule.threads.settings import (
-    BLOCK,
-    DRIFT,
-    GIVE_UP,
-    GIVE_UP_FIRST,
-    LOAD_FRESH_S,
-    MARGIN,
-    MAX_PROBE_SHARE,
-    RECHECK_S,
-    RETRY_S,
-    ROUNDS,
-    WINDOW,
-)
 
 __all__ = ["ThreadChooser", "for_setting"]
 
@@ -164,24 +151,26 @@ class ThreadChooser:
             if not self._plan:
                 self._decide(now)
             return
-        if self.choice > 1 and seconds > GIVE_UP_FIRST * self._reference:
+        if self.choice > 1 and seconds > settings.GIVE_UP_FIRST * self._reference:
             # threads that wait for a core another program took: look now, not after a
             # window of such steps (the look runs the fewest threads first)
             self._window.clear()
             self._start_look()
             return
-        affordable = self._looking_s <= MAX_PROBE_SHARE * (now - self._started)
+        affordable = self._looking_s <= settings.MAX_PROBE_SHARE * (now - self._started)
         if self._load_moved() and affordable:
             self._window.clear()
             self._start_look()
             return
         self._window.append(seconds)
-        if len(self._window) < WINDOW:
+        if len(self._window) < settings.WINDOW:
             return
         median = statistics.median(self._window)
         self._window.clear()
-        moved = median > self._reference * DRIFT or median * DRIFT < self._reference
-        stale = now - self._last_look > (self._retry or RECHECK_S)
+        moved = (
+            median > self._reference * settings.DRIFT or median * settings.DRIFT < self._reference
+        )
+        stale = now - self._last_look > (self._retry or settings.RECHECK_S)
         if (moved or stale) and affordable:
             self._start_look()
 
@@ -221,11 +210,18 @@ class ThreadChooser:
         self._dropped = {}
         # blocks of BLOCK steps per count, alternating; a block's first step pays for the
         # switch of count and is not counted
-        self._plan = [(c, k > 0) for _ in range(ROUNDS) for c in counts for k in range(BLOCK)]
+        self._plan = [
+            (c, k > 0)
+            for _ in range(settings.ROUNDS)
+            for c in counts
+            for k in range(settings.BLOCK)
+        ]
 
     def _fresh(self) -> bool:
         """Whether the latest reading is recent enough to go by (:data:`LOAD_FRESH_S`)."""
-        return self._load_last is not None and self._clock() - self._load_at <= LOAD_FRESH_S
+        return (
+            self._load_last is not None and self._clock() - self._load_at <= settings.LOAD_FRESH_S
+        )
 
     def _fitting(self) -> list[int]:
         """The candidates that fit the cores other programs leave free (all of them without
@@ -245,9 +241,9 @@ class ThreadChooser:
         if not timed:
             return
         best = min(timed.values())
-        slow = {c for c, m in timed.items() if m > GIVE_UP * best}
+        slow = {c for c, m in timed.items() if m > settings.GIVE_UP * best}
         others = [m for c, m in timed.items() if c != count]
-        if others and seconds > GIVE_UP_FIRST * min(others):
+        if others and seconds > settings.GIVE_UP_FIRST * min(others):
             slow.add(count)
             if not self._times[count]:
                 self._dropped[count] = seconds
@@ -271,7 +267,7 @@ class ThreadChooser:
         choice = min(medians, key=medians.__getitem__)
         # fewer threads unless more are clearly faster
         for c in sorted(medians):
-            if medians[c] * (1 - MARGIN) <= medians[choice]:
+            if medians[c] * (1 - settings.MARGIN) <= medians[choice]:
                 choice = c
                 break
         self.choice = choice
@@ -301,7 +297,11 @@ class ThreadChooser:
         each such look), where a count that fits the free cores and might beat ``choice``
         was dropped on one step; None otherwise."""
         if any(c > choice for c in self._dropped if c in self._fitting()):
-            return RETRY_S if self._retry is None else min(RECHECK_S, 2 * self._retry)
+            return (
+                settings.RETRY_S
+                if self._retry is None
+                else min(settings.RECHECK_S, 2 * self._retry)
+            )
         return None
 
 
