@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,16 +37,9 @@ def main() -> None:
 
 def q(f, n):
     """20th percentile of ``n`` timings of ``f()`` in microseconds, after 3 warm-up calls."""
-    import numpy as np
+    from ceiling import timed_block
 
-    for _ in range(3):
-        f()
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.percentile(ts, 20)) * 1e6
+    return timed_block(f, n) * 1e6
 
 
 def profile(net, data, weights, worker, wait_for_quiet, repeat, np) -> None:
