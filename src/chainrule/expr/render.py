@@ -252,7 +252,16 @@ def _name(name: str) -> str:
     if m:
         return f"d{_name(m.group(1))}/d{_name(m.group(2))}"
     name = re.sub(r"\\(hat|vec|bar|tilde|mathbf|mathcal)\{(.*?)\}", r"\2_\1", name)
+    # a script of more than one token keeps its grouping: W_{l+1} -> W_(l+1), not W_l+1
+    name = re.sub(r"([_^])\{([^{}]*)\}", _script, name)
     return name.replace("\\", "").replace("{", "").replace("}", "")
+
+
+def _script(m: re.Match[str]) -> str:
+    mark, body = m.group(1), m.group(2)
+    if re.fullmatch(r"\\?\w+|\(.*\)|\[.*\]", body):
+        return mark + body
+    return f"{mark}({body})"
 
 
 _TEXT = Rules("to_text")
@@ -269,12 +278,14 @@ _TEXT_ATOMS = {
     T.Size: lambda e: e.name,
     T.IndexVar: lambda e: e.name,
     T.IdentityMatrix: lambda e: f"I[{e.size}]",
-    T.Ones: lambda e: f"ones{tuple(e.dims)}",
+    T.Ones: lambda e: f"ones({', '.join(map(str, e.dims))})",
     T.Slice: lambda e: ":",
     T.Equation: lambda e: " = ".join(_text(s, 1) for s in e.sides),
     T.Transpose: lambda e: f"{_text(e.operand, 5)}.T",
     T.Index: lambda e: f"{_text(e.operand, 5)}[{', '.join(_text(i, 0) for i in e.indices)}]",
-    T.Apply: lambda e: e.function + "'" * e.order + f"({', '.join(_text(a, 0) for a in e.args)})",
+    T.Apply: lambda e: (
+        _name(e.function) + "'" * e.order + f"({', '.join(_text(a, 0) for a in e.args)})"
+    ),
     T.Indicator: lambda e: f"[{_text(e.left, 1)} {e.relation} {_text(e.right, 1)}]",
     T.Sum: lambda e: (
         f"sum({_text(e.operand, 0)}" + ("" if e.axis is None else f", axis={e.axis}") + ")"
