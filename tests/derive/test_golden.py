@@ -47,3 +47,13 @@ def test_seed003_trace_ends_in_minus_one_sixteenth_exactly():
     assert t.ok
     text = (GOLDEN / "seed003-relu-sigmoid-2-2-1.txt").read_text(encoding="utf-8")
     assert "= [-1/8, -1/16; 0, 0]" in text
+
+
+@pytest.mark.parametrize("name", cr.zoo.names())
+def test_the_trace_writes_each_formula_as_the_derivation_does(name):
+    d = cr.derive(name)
+    derivation = d.to_text()
+    for row in d.trace().to_text().splitlines()[1:]:
+        if " = " in row and not row.startswith("      note:"):
+            formula = row.strip().rsplit(" = ", 1)[0]
+            assert formula in derivation, f"{formula!r} is written otherwise in the derivation"

@@ -20,7 +20,7 @@ import numpy as np
 from chainrule.derivation.at import parse_at
 from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
-from chainrule.derivation.render import latex_note
+from chainrule.derivation.render import latex_note, unicode
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError, ExpressionError
 from chainrule.expr import tree as T
@@ -116,7 +116,7 @@ def _aligned_row(r: TraceRow) -> str:
 
 
 def _text_row(r: TraceRow) -> str:
-    return f"  {r.step.text} = {value_text(r.value)}"
+    return f"  {unicode(r.step.text)} = {value_text(r.value)}"
 
 
 @dataclass
