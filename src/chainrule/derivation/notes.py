@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chainrule.derivation.plan import Plan
 from chainrule.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from chainrule.losses.pairing import squashed_twice
 
 __all__ = ["NOTES", "conventions", "note_for"]
 
@@ -95,4 +96,7 @@ def conventions(plan: Plan) -> list[str]:
     if nt.transposed:
         which = ", ".join(nt.layer(nt.weight, k) for k in nt.transposed)
         lines.append(f"Stored transposed by this notation: {which}.")
+    twice = squashed_twice(plan.model, loss)
+    if twice:
+        lines.append(f"Warning: {twice}")
     return lines

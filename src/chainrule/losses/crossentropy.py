@@ -92,7 +92,9 @@ class SoftmaxCrossEntropy(Loss):
 
     :math:`L = \frac1n \sum_k [\log\sum_j e^{z_{kj}} - z_{k y_k}]`, computed as a stable
     log-sum-exp (logits of 1e4 are fine); :math:`dL/dz = (\mathrm{softmax}(z) - 1_{y})/n`
-    (seed 002: :math:`p_j - [j = y_i]`)."""
+    (seed 002: :math:`p_j - [j = y_i]`). The network ends in its last ``Linear`` layer:
+    a ``Softmax`` layer before this loss applies softmax twice (``fit`` warns,
+    :func:`~chainrule.losses.pairing.squashed_twice`)."""
 
     kind = "SoftmaxCrossEntropy"
 

@@ -19,6 +19,7 @@ run resumed from one continues bit for bit as if it had never stopped.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +29,7 @@ import numpy as np
 from chainrule.arguments import positive_int, whole_number
 from chainrule.errors import ConfigError, TrainingError
 from chainrule.losses import L2
+from chainrule.losses.pairing import squashed_twice
 from chainrule.progress import EpochProgress
 from chainrule.threads import ThreadChooser, for_setting
 from chainrule.train.callbacks import Callback
@@ -126,12 +128,15 @@ def fit(
     X, y = check_data(model, data, "training data")
     val = None if validation is None else check_data(model, validation, "validation data")
     n = X.shape[0]
+    twice = _warn_if_squashed_twice(model, loss)
     batch_size, notes = _usable_batch_size(batch_size, n)
     progress = EpochProgress(epochs, -(-n // batch_size), verbose=verbose)
     run = Run(model, loss, optimizer, l2, seed, batch_size, n, metadata, progress)
     if resume is not None:
         restore(run, resume, epochs)
     progress.first_epoch = run.epoch + 1
+    if twice and twice not in run.history.notes:  # on record (a resumed run has it)
+        run.history.notes.append(twice)
     chooser = for_setting(threads)
     kind, threshold = classifier_kind(loss), decision_threshold(loss, model)
     plan = _Plan(list(callbacks), L2(l2) if l2 else None, kind, threshold, val, chooser)
@@ -176,6 +181,15 @@ class _Plan(NamedTuple):
     threshold: float
     val: tuple[np.ndarray, np.ndarray] | None
     threads: ThreadChooser
+
+
+def _warn_if_squashed_twice(model: Any, loss: Any) -> str | None:
+    """Warn (once, on stderr) where the last layer is the function the loss applies again
+    (:func:`~chainrule.losses.pairing.squashed_twice`); the message, or None."""
+    twice = squashed_twice(model, loss)
+    if twice:
+        warnings.warn(twice, UserWarning, stacklevel=3)
+    return twice
 
 
 def _check_settings(epochs: Any, batch_size: Any, l2: Any) -> None:
