@@ -93,6 +93,12 @@ def test_parse_at_reads_numbers_vectors_and_matrices():
         parse_at(["w=[1,2"])
 
 
+def test_parse_at_takes_semicolons_between_pairs_as_derive_writes_them():
+    assert parse_at(["x=1; y=2; w=[1, 2]"]) == {"x": 1.0, "y": 2.0, "w": [1, 2]}
+    with pytest.raises(ConfigError, match="expected a number"):
+        parse_at(["w=[1; 2]"])  # inside a list, a semicolon is no separator
+
+
 README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "sigmoid_neuron.svg"
 README_COMMAND = [
     "graph",

@@ -25,6 +25,9 @@ _NUMBER = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|na
 def parse_at(items: list[str]) -> dict[str, Any]:
     """``["x=-2,y=5", "w=[1,2]"]`` -> ``{"x": -2.0, "y": 5.0, "w": [1, 2]}``.
 
+    Pairs are apart by commas or by semicolons (``x=-2; y=5``, as ``chainrule derive
+    --at`` writes them), or in separate items.
+
     A value is a number, a list of numbers (a vector) or a list of such lists (a matrix),
     read by a small reader of numbers, brackets and commas (never evaluated); anything
     else, including brackets nested deeper than a matrix, is a ConfigError.
@@ -55,7 +58,7 @@ def _split_top_level(text: str) -> list[str]:
     parts, depth, start = [], 0, 0
     for i, char in enumerate(text):
         depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "," and depth == 0:
+        if char in ",;" and depth == 0:  # ";" as derive's --at writes it
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
