@@ -82,6 +82,11 @@ def test_layers_spec_with_notation_and_layout(capsys):
         (["--trace", "--at", "W1=[[1, 2, 3]]"], "got shape (1, 3), expected (2, 2)"),
         (["--trace", "--at", "W1=[[1, x], [1, 1]]"], "'x' is not a number at column 5"),
         (["--trace", "--at", "W7=[1]"], "unknown name 'W7'"),
+        (
+            ["--trace", "--at", "x=[1, 0.5], y=1"],
+            "a ',' after the value (entries are apart by ';')",
+        ),
+        (["--trace", "--at", "b1=1"], "got shape (), expected (2,)"),
         (["--at", "x=[1, 2]"], "add --trace"),
         (["--layers", "4-3-relu-1"], "needs --loss"),
     ],
@@ -97,6 +102,12 @@ def test_at_takes_notation_names_and_flags_relu_at_zero(capsys):
     code, out, _ = _run(capsys, "--trace", "--at", at)
     assert code == 0
     assert "h^{(1)} has the entry (2, 1) exactly 0: ReLU'(0) = 0" in out
+
+
+def test_at_takes_one_number_for_an_array_of_one_entry(capsys):
+    flat = _run(capsys, "--trace", "--single", "--at", "x=[1, 0.5]; y=[1]")
+    number = _run(capsys, "--trace", "--single", "--at", "x=[1, 0.5]; y=1")
+    assert number[0] == 0 and number[1] == flat[1]
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")

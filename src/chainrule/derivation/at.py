@@ -3,7 +3,8 @@
 Each entry is ``name=value``, entries apart by ``;``. A name is an engine key (``x`` or
 ``X``, ``y``, ``W1``, ``b1``, ...), whose value has the engine's shape (a single example may
 be a flat list), or a name of the notation (``W^{(2)}``), whose value has the notation's
-shape. A value is a number or a nested list of numbers: integers, decimals (``0.75``,
+shape. A value is a number or a nested list of numbers (a single number also stands for
+an array of one entry, such as the 1 x 1 target of one example): integers, decimals (``0.75``,
 ``1e-3``) or fractions (``1/16``), read exactly as :class:`fractions.Fraction`. Nothing is
 evaluated: the text is tokenised and read by a small parser with bounded size.
 """
@@ -97,6 +98,8 @@ def _value(text: str, name: str) -> np.ndarray:
 
     value = item(0)
     if pos != len(tokens):
+        if tokens[pos].group(3):  # x=[1, 2], y=1: the entries are apart by ";"
+            raise fail("a ',' after the value (entries are apart by ';')", tokens[pos].start())
         raise fail("unexpected text after the value", tokens[pos].start())
     try:
         array = np.array(value, dtype=object)
@@ -114,6 +117,8 @@ def _shaped(array: np.ndarray, key: str, by_notation: bool, plan: Plan, name: st
         # one example written as a flat list: a row, or a column where the notation has one
         column = by_notation and q.stored == "transposed"
         array = array.reshape(-1, 1) if column else array.reshape(1, -1)
+    if array.ndim == 0 and all(d == 1 for d in expected):
+        array = array.reshape(expected)  # y=1 for a 1 x 1 target: one number is the whole
     sizes = expected
     if array.ndim == len(expected):
         sizes = tuple(array.shape[i] if isinstance(d, str) else d for i, d in enumerate(expected))
