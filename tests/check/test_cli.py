@@ -21,7 +21,16 @@ NO_MASK = r"\delta (W^3)^T h^1"
 
 def test_list(capsys) -> None:
     assert main(["check", "--list"]) == 0
-    assert "seed001-q1.11" in capsys.readouterr().out.split()
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.startswith("seed001-q1.11 "))
+    assert line.split()[1] == "dl/dW^2"  # what it asks, as text
+    assert line.endswith("seed 001: What are the partial derivatives with respect to W^2 for l?")
+    assert main(["check", "--list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["problems"]) == len(data["details"]) == len(lines)
+    row = data["details"][data["problems"].index("seed003-rbm-dc")]
+    assert row["quantity"].startswith("\\frac{\\partial")
+    assert row["asks"] == "d(log p(v_1, ..., v_n))/dc_z"
 
 
 def test_one_answer_exit_codes(capsys) -> None:

@@ -21,6 +21,12 @@ from chainrule.expr.render import to_text
         ("W^{[l+1]}", "W^[l+1]"),
         ("\\hat{y}", "y_hat"),
         ("\\frac{\\partial L}{\\partial W_{l+1}}", "dL/dW_(l+1)"),
+        ("\\frac{\\partial h^2_{1,1}}{\\partial W^2_{1,j}}", "dh^2_(1,1)/dW^2_(1,j)"),
+        ("\\delta = \\frac{\\partial l}{\\partial h^3}", "delta = dl/dh^3"),
+        ("\\frac{d\\sigma(x)}{dx}", "dsigma(x)/dx"),
+        ("\\frac{\\partial \\log p(v_1, \\dots, v_n)}{\\partial c}", "d(log p(v_1, ..., v_n))/dc"),
+        ("\\frac{a+b}{c}", "(a+b)/c"),
+        ("\\frac{a", "fraca"),  # unmatched braces: no fraction, nothing lost
     ],
 )
 def test_a_name_keeps_the_grouping_of_its_scripts(name: str, text: str) -> None:

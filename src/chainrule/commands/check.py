@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         ids = problems()
-        emit(args, {"problems": ids}, lambda: print("\n".join(ids)))
+        rows = [_listing(pid) for pid in ids]
+        emit(args, {"problems": ids, "details": rows}, lambda: print(_list_text(rows)))
         return EXIT_OK
     if not args.problem or (args.answer is None and args.answers is None):
         raise ConfigError("give a PROBLEM and --answer TEXT or --answers FILE (or --list)")
@@ -125,6 +126,35 @@ def _report(args, problem, rows, results) -> None:
         print(", ".join(f"{code}: {n}" for code, n in sorted(counts.items())))
 
     emit(args, payload, render)
+
+
+def _listing(pid: str) -> dict[str, str]:
+    """What ``--list`` says of a built-in problem: its id, the quantity asked (as LaTeX and
+    as plain text), where it comes from, and its question where the bank words one."""
+    from chainrule.check.bank import problem
+    from chainrule.derivation.render import unicode
+    from chainrule.expr import tree as T
+    from chainrule.expr.render import to_text
+
+    p = problem(pid)
+    return {
+        "id": pid,
+        "quantity": p.quantity,
+        "asks": unicode(to_text(T.Symbol(p.quantity, ()))),
+        "source": str(p.data.get("source", "")),
+        "question": p.question,
+    }
+
+
+def _list_text(rows: list[dict[str, str]]) -> str:
+    """One line a problem: id, the quantity asked, the source, the question."""
+    wide = max(len(r["id"]) for r in rows)
+    asks = max(len(r["asks"]) for r in rows)
+    lines = []
+    for r in rows:
+        line = f"{r['id']:<{wide}}  {r['asks']:<{asks}}  {r['source']}"
+        lines.append(f"{line}: {r['question']}" if r["question"] else line)
+    return "\n".join(lines)
 
 
 def read_answers(path: str) -> list[tuple[str, str]]:

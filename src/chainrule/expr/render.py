@@ -248,13 +248,52 @@ def to_text(expr: T.Expr) -> str:
 
 
 def _name(name: str) -> str:
-    m = re.fullmatch(r"\\frac\{\\partial (.*)\}\{\\partial (.*)\}", name)
-    if m:
-        return f"d{_name(m.group(1))}/d{_name(m.group(2))}"
+    """A LaTeX name in plain text: ``\\frac{\\partial L}{\\partial W_{l+1}}`` ->
+    ``dL/dW_(l+1)``, ``\\hat{y}`` -> ``y_hat``, braces and backslashes dropped."""
+    name = _fractions(re.sub(r"\\[lc]?dots\b", "...", name))
     name = re.sub(r"\\(hat|vec|bar|tilde|mathbf|mathcal)\{(.*?)\}", r"\2_\1", name)
     # a script of more than one token keeps its grouping: W_{l+1} -> W_(l+1), not W_l+1
     name = re.sub(r"([_^])\{([^{}]*)\}", _script, name)
     return name.replace("\\", "").replace("{", "").replace("}", "")
+
+
+def _fractions(text: str) -> str:
+    """Every ``\\frac{a}{b}`` as ``a/b`` (``d a/d b`` for partial derivatives), with the
+    braces of each part matched (``W^{3}_{1,1}`` stays whole)."""
+    out, i = [], 0
+    while (j := text.find("\\frac{", i)) >= 0:
+        num, k = _braced(text, j + 5)
+        den, end = _braced(text, k)
+        if num is None or den is None:
+            break
+        out += [text[i:j], _ratio(_fractions(num), _fractions(den))]
+        i = end
+    return "".join([*out, text[i:]])
+
+
+def _grouped(text: str) -> str:
+    return f"({text})" if " " in text.strip() else text
+
+
+def _braced(text: str, start: int) -> tuple[str | None, int]:
+    """The contents of the brace group opening at ``start`` and the index after it."""
+    if start >= len(text) or text[start] != "{":
+        return None, start
+    depth = 0
+    for k in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[k], 0)
+        if depth == 0:
+            return text[start + 1 : k], k + 1
+    return None, start
+
+
+def _ratio(num: str, den: str) -> str:
+    part = r"\\partial\s*"
+    if re.match(part, num) and re.match(part, den):
+        top, bottom = (_name(re.sub(part, "", x, count=1)) for x in (num, den))
+        return f"d{_grouped(top)}/d{_grouped(bottom)}"
+    wrap = [f"({x})" if re.search(r"[\s+\-*/]", x.strip()) else x for x in (num, den)]
+    return "/".join(wrap)
 
 
 def _script(m: re.Match[str]) -> str:
