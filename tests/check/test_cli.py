@@ -125,3 +125,10 @@ def test_json_array_answers_and_gradescope_checked_first(tmp_path, capsys) -> No
     target = str(blocked / "results.json")
     assert main(["check", "seed001-q1.11", "--answer", RIGHT, "--gradescope", target]) == 2
     assert "--gradescope" in capsys.readouterr().err
+
+
+def test_messages_name_the_quantity_in_plain_text(capsys) -> None:
+    assert main(["check", "seed004-mlp-db1", "--answer", r"\delta^{[1]} (A^{[0]})^T"]) == 3
+    out = capsys.readouterr().out
+    assert "but dℒ/db_1 has shape (2, 1)" in out
+    assert "\\" not in out  # no raw LaTeX in what a terminal shows

@@ -57,6 +57,7 @@ class Grader:
         sig_digits: int | None = None,
     ) -> None:
         self.ref = ref
+        self.asked = messages.plain(ref.quantity)  # the quantity's name in messages
         self.credit = dict(credit or {})
         self.feedback = dict(feedback or {})
         self.sig_digits = sig_digits
@@ -190,10 +191,10 @@ class Grader:
 
     def shape_verdict(self, answer: np.ndarray) -> Verdict:
         got, want = np.asarray(answer).shape, np.asarray(self.ref_values[0]).shape
-        message = f"The answer has shape {got}, but {self.ref.quantity} has shape {want}."
+        message = f"The answer has shape {got}, but {self.asked} has shape {want}."
         hint = "A gradient has the shape of the quantity it is taken with respect to."
         if not got:
-            hint = f"{self.ref.quantity} is not one number: it has an entry per element."
+            hint = f"{self.asked} is not one number: it has an entry per element."
         return Verdict(["shape_mismatch"], {"shape": list(got), "expected": list(want)},
                        message, hint)  # fmt: skip
 
@@ -222,7 +223,7 @@ class Grader:
 
     def result(self, verdict: Verdict) -> Result:
         code = verdict.codes[0]
-        message, hint = messages.explain(code, verdict.details, self.ref.quantity)
+        message, hint = messages.explain(code, verdict.details, self.asked)
         message = verdict.message or message
         hint = self.feedback.get(code, verdict.hint if verdict.hint is not None else hint)
         score = 1.0 if code == "correct" else float(self.credit.get(code, 0.0))

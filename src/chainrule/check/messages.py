@@ -119,6 +119,16 @@ _FILLED = {
 }
 
 
+def plain(quantity: str) -> str:
+    """The quantity asked (LaTeX) as a terminal and a grade report show it:
+    ``\\frac{\\partial \\mathcal{L}}{\\partial b_1}`` -> ``dℒ/db_1``."""
+    from chainrule.derivation.render import unicode
+    from chainrule.expr import tree as T
+    from chainrule.expr.render import to_text
+
+    return unicode(to_text(T.Symbol(quantity, ())))
+
+
 def explain(code: str, details: dict[str, Any], quantity: str) -> tuple[str, str]:
     """The message and the hint for ``code``."""
     if code in _FILLED:
