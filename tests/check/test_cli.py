@@ -132,3 +132,18 @@ def test_messages_name_the_quantity_in_plain_text(capsys) -> None:
     out = capsys.readouterr().out
     assert "but dℒ/db_1 has shape (2, 1)" in out
     assert "\\" not in out  # no raw LaTeX in what a terminal shows
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "words"),
+    [
+        # delta is one number here; read as a 1 x 1 matrix the answer fits up to foo
+        (r"(delta @ W3 * foo(z2)).T @ h1", "unknown_symbol", "no symbol foo"),
+        # the shape error is the one after delta @ W3, which fits as 1 x 1 @ 1 x 2
+        (r"(delta @ W3 * (z2 > 0)).T @ h1 @ h1", "shape_mismatch", "where (3, 3) is needed"),
+        (r"(delta @ W3 * (z2 > 0)).T @ h1", "correct", "Correct"),
+    ],
+)
+def test_a_number_used_as_a_1x1_matrix_does_not_hide_the_real_trouble(answer, code, words):
+    r = cr.check.problem("seed001-q1.11").grade(answer)
+    assert r.code == code and words in r.message, r.message

@@ -86,9 +86,17 @@ class Grader:
             read = read_answer(text, self.ref.symbols, self.ref.functions)
             instances = self.answer_instances
             if isinstance(read, ReadError) and read.code == "shape_mismatch" and self.as_matrices:
-                # a 1 x 1 matrix is a number only where that makes the formula fit
+                # a 1 x 1 matrix is a number only where that makes the formula fit. Where
+                # the number was what stopped the reading (delta @ W3 with delta one
+                # number), or the reading then stops at something else (an unknown name
+                # further on), the 1 x 1 reading says what is wrong with the answer
                 again = read_answer(text, self.as_matrices, self.ref.functions)
-                if not isinstance(again, ReadError):
+                number_in_product = "()" in read.details.get("shapes", [])
+                if (
+                    not isinstance(again, ReadError)
+                    or again.code != "shape_mismatch"
+                    or (number_in_product)
+                ):
                     read, instances = again, self.ref.instances
             if isinstance(read, ReadError):
                 verdict = Verdict([read.code], read.details, read.message, read.hint)
