@@ -147,3 +147,15 @@ def test_messages_name_the_quantity_in_plain_text(capsys) -> None:
 def test_a_number_used_as_a_1x1_matrix_does_not_hide_the_real_trouble(answer, code, words):
     r = cr.check.problem("seed001-q1.11").grade(answer)
     assert r.code == code and words in r.message, r.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(delta @ W3 * relu'(z2)).T @ h1",
+        "(delta @ W3 * np.heaviside(z2, 0)).T @ h1",
+        "(delta @ W3 * (z2 > 0).astype(float)).T @ h1",
+    ],
+)
+def test_numpy_ways_of_writing_the_mask_are_correct(answer):
+    assert cr.check.problem("seed001-q1.11").grade(answer).correct

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
@@ -180,6 +181,14 @@ def test_at_least_forty_trees_are_asserted() -> None:
         ("lambda * x", "\\lambda x"),
         ("-((t - y) * x)", "-(t - y) x"),  # Python binds unary minus tighter than *
         ("(x + y) * z", "(x+y)z"),
+        # the derivative as chainrule prints it, and NumPy's own ways to write the mask
+        ("(W3.T @ delta) * relu'(z2)", "(W_3^T \\delta) \\odot \\text{relu}'(z_2)"),
+        ("(W3.T @ delta) * relu_prime(z2)", "(W_3^T \\delta) \\odot \\text{relu}'(z_2)"),
+        ("(W3.T @ delta) * sigmoid''(z2)", "(W_3^T \\delta) \\odot \\sigma''(z_2)"),
+        ("(W3.T @ delta) * np.heaviside(z2, 0)", "(W_3^T \\delta) \\odot [z_2 > 0]"),
+        ("(W3.T @ delta) * np.heaviside(z2, 1)", "(W_3^T \\delta) \\odot [z_2 \\geq 0]"),
+        ("(W3.T @ delta) * (z2 > 0).astype(float)", "(W_3^T \\delta) \\odot [z_2 > 0]"),
+        ("(W3.T @ delta) * (z2 > 0).astype(np.int64)", "(W_3^T \\delta) \\odot [z_2 > 0]"),
     ],
 )
 def test_both_syntaxes_give_one_tree(numpy_text: str, latex_text: str) -> None:
@@ -209,3 +218,25 @@ def test_layer_notations_resolve_through_the_table() -> None:
     squared = cr.expr.parse("W^3", {"W": (2, 2)})
     assert squared == Power(Symbol("W", (2, 2)), Constant(3))
     assert cr.expr.parse("W3", {"W^{[3]}": (2, 2)}) == Symbol("W^{[3]}", (2, 2))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("W3.T @ z2'", "a prime marks the derivative of a function"),
+        ("W3.T @ (z2 + 1)'(z2)", "a prime marks the derivative of a function"),
+        ("W3.T @ (z2 * 2).astype(int)", "would round the values"),
+        ("W3.T @ z2.astype(str)", "a number type such as float, got 'str'"),
+        ("W3.T @ np.heaviside(z2, x)", "second argument must be a number"),
+    ],
+)
+def test_numpy_idioms_that_change_the_values_are_refused(text: str, message: str) -> None:
+    with pytest.raises(cr.expr.ExpressionError, match=re.escape(message)):
+        cr.expr.parse(text, TABLE, syntax="numpy")
+
+
+def test_the_text_form_of_a_derivative_reads_back_in_numpy_syntax() -> None:
+    tree = cr.expr.parse("(W_3^T \\delta) \\odot \\text{relu}'(z_2)", TABLE, syntax="latex")
+    text = cr.expr.to_text(tree)
+    assert "relu'(" in text
+    assert cr.expr.parse(text.replace("W_3", "W3").replace("z_2", "z2"), TABLE) == tree

@@ -26,6 +26,10 @@ _UNARY = {
 }  # fmt: skip
 _BINARY = {"maximum": "max", "minimum": "min", "max": "max", "min": "min"}
 _MODULES = ("np", "numpy", "np.linalg", "numpy.linalg", "scipy.special", "special")
+_FLOAT_TYPES = {f"{m}{t}" for m in ("", "np.", "numpy.") for t in ("float32", "float64", "double")}
+_FLOAT_TYPES |= {"float", "np.float_", "numpy.float_"}
+_INT_TYPES = {f"{m}{t}" for m in ("", "np.", "numpy.") for t in ("int32", "int64", "uint8")}
+_INT_TYPES |= {"int", "bool", "np.bool_", "numpy.bool_"}
 
 
 @dataclass
@@ -81,14 +85,37 @@ class _Numpy:
         value = self.b.value(owner, t.children[0])
         if attr == "T":
             return self.b.make(T.Transpose, t, value)
-        if attr in ("sum", "transpose"):
+        if attr in ("sum", "transpose", "astype"):
             return _Dotted(value, attr)
-        raise self.b.error(f"unknown attribute .{attr}; expected .T, .sum or .transpose", t)
+        raise self.b.error(
+            f"unknown attribute .{attr}; expected .T, .sum, .transpose or .astype", t
+        )
+
+    def _prime(self, t: Any) -> Any:
+        callee = self.build(t.children[0])
+        function = isinstance(callee, _Dotted) and callee.owner is None
+        if not function or callee.path.rsplit(".", 1)[-1].rstrip("'") not in _UNARY:
+            raise self.b.error(
+                "a prime marks the derivative of a function, such as relu'(z) or sigmoid'(z)", t
+            )
+        return _Dotted(None, callee.path + "'")
+
+    def _astype(self, owner: T.Expr, t: Any) -> T.Expr:
+        """``(z > 0).astype(float)``: the same values. A cast to integers keeps them only
+        for a comparison's 0 and 1, so it is refused on anything else."""
+        dtype = self.b.slice(t.children[2]).strip() if t.children[2] is not None else ""
+        if dtype in _FLOAT_TYPES or (dtype in _INT_TYPES and isinstance(owner, T.Indicator)):
+            return owner
+        if dtype in _INT_TYPES:
+            raise self.b.error(f".astype({dtype}) would round the values; leave it out", t)
+        raise self.b.error(f".astype takes a number type such as float, got {dtype!r}", t)
 
     def _call(self, t: Any) -> T.Expr:
         callee = self.build(t.children[0])
         if not isinstance(callee, _Dotted):
             raise self.b.error(f"`{self.b.slice(t.children[0])}` is not a function", t)
+        if callee.owner is not None and callee.path == "astype":
+            return self._astype(callee.owner, t)
         args, keywords = self.arguments(t.children[2])
         name = callee.path.rsplit(".", 1)[-1]
         if callee.owner is not None:
@@ -100,9 +127,13 @@ class _Numpy:
             raise self.b.error(f"{name} takes no axis=", t)
         if callee.path.split(".")[0] not in (*_MODULES, name) and callee.owner is None:
             raise self.b.error(f"unknown function {callee.path}", t)
-        order = 0
+        order = len(name) - len(name.rstrip("'"))
+        name = name.rstrip("'")
         if name.endswith("_prime"):
-            name, order = name[: -len("_prime")], 1
+            name, order = name[: -len("_prime")], order + 1
+        if name == "heaviside":
+            self.count(args, 2, name, t)
+            return self._heaviside(*args, t)
         if name in _UNARY or name in _BINARY:
             function = _UNARY.get(name) or _BINARY[name]
             return self.b.make(T.Apply, t, function, tuple(args), order)
@@ -119,6 +150,19 @@ class _Numpy:
             self.count(args, 1, name, t)
             return self.b.make(T.Norm, t, args[0])
         raise self.b.error(f"unknown function {callee.path}", t)
+
+    def _heaviside(self, z: T.Expr, at_zero: T.Expr, t: Any) -> T.Expr:
+        """``np.heaviside(z, h0)``: 1 where z > 0, ``h0`` where z = 0, else 0."""
+        if not isinstance(at_zero, T.Constant):
+            raise self.b.error("np.heaviside's second argument must be a number (0 or 1)", t)
+        zero = T.Constant(0)
+        if at_zero.value == 0:
+            return self.b.make(T.Indicator, t, z, ">", zero)
+        if at_zero.value == 1:
+            return self.b.make(T.Indicator, t, z, ">=", zero)
+        above = self.b.make(T.Indicator, t, z, ">", zero)
+        at = self.b.make(T.Indicator, t, z, "==", zero)
+        return self.b.make(T.Add, t, above, self.b.scale_or(T.ElementwiseProduct, at_zero, at, t))
 
     def count(self, args: list[T.Expr], n: int, name: str, t: Any) -> None:
         if len(args) != n:
