@@ -43,3 +43,12 @@ def test_a_vector_of_ones_reads_as_numpy_writes_it() -> None:
 def test_a_function_name_is_cleaned_like_a_symbol() -> None:
     z = T.Symbol("z_{l}", ("n", 3))
     assert to_text(T.Apply("g^{[l]}", (z,), 1)) == "g^[l]'(z_l)"
+
+
+def test_a_derivative_name_is_grouped_where_a_division_would_be():
+    dz = T.Symbol("\\frac{\\partial l}{\\partial z^2}", (1, 2))
+    W = T.Symbol("W", (2, 3))
+    h = T.Symbol("h", (1, 3))
+    assert to_text(T.MatMul(T.Transpose(dz), h)) == "(dl/dz^2).T @ h"
+    assert to_text(T.MatMul(T.Symbol("A", (3, 1)), dz)) == "A @ (dl/dz^2)"
+    assert to_text(T.MatMul(dz, W)) == "dl/dz^2 @ W"  # left to right, as it reads

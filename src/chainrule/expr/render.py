@@ -338,7 +338,10 @@ _TEXT_ATOMS = {
 
 @_TEXT(*_TEXT_ATOMS)
 def _t_atom(e: T.Expr) -> tuple[str, int]:
-    return _TEXT_ATOMS[type(e)](e), 9
+    text = _TEXT_ATOMS[type(e)](e)
+    if isinstance(e, T.Symbol) and "/" in text:
+        return text, 2  # dl/dz^2 binds as a division: (dl/dz^2).T, A @ (dl/dz)
+    return text, 9
 
 
 @_TEXT(T.Constant)
