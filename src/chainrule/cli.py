@@ -146,7 +146,7 @@ def _install_sigterm() -> Any:
 
 def _main(argv: list[str]) -> int:
     parser = build_parser()
-    args, extras = parser.parse_known_args(argv)
+    args, extras = parser.parse_known_args(_with_default_action(argv))
     if extras:
         _unknown_arguments(parser, args, extras)
     command = getattr(args, "command", "")
@@ -166,6 +166,15 @@ def _main(argv: list[str]) -> int:
         where = f": {err.filename}" if err.filename else ""
         return _report(args, command, type(err).__name__, f"{err.strerror or err}{where}", 1)
     return int(code or 0)
+
+
+def _with_default_action(argv: list[str]) -> list[str]:
+    """``chainrule rbm --epochs 5`` as ``chainrule rbm train --epochs 5``: ``train`` is the
+    group's one action, so options straight after ``rbm`` are its options."""
+    options = len(argv) > 1 and argv[1].startswith("-") and argv[1] not in ("-h", "--help")
+    if argv[:1] == ["rbm"] and options:
+        return ["rbm", "train", *argv[1:]]
+    return argv
 
 
 def _interrupted(args: argparse.Namespace, command: str, err: KeyboardInterrupt) -> int:

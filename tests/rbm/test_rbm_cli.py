@@ -55,3 +55,9 @@ def test_action_is_required(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["rbm"])
     assert exit_info.value.code == 2
+
+
+def test_options_straight_after_rbm_are_train_options(tmp_path, capsys):
+    argv = ["rbm", "--hidden", "4", "--epochs", "1", "--sample-steps", "2", "--json", "-q"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["hidden"] == 4

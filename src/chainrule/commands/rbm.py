@@ -28,7 +28,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "rbm",
         help="restricted Boltzmann machine on the binarised digits",
-        description="Train and inspect a binary restricted Boltzmann machine.",
+        description=(
+            "Train and inspect a binary restricted Boltzmann machine. Options straight "
+            "after rbm are train's: chainrule rbm --epochs 5 trains."
+        ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
