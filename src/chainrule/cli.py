@@ -168,11 +168,15 @@ def _main(argv: list[str]) -> int:
     return int(code or 0)
 
 
+#: Flags every command has: alone after ``rbm`` they ask for no training.
+_GENERAL_FLAGS = ("-h", "--help", "--json", "-q", "--quiet")
+
+
 def _with_default_action(argv: list[str]) -> list[str]:
     """``chainrule rbm --epochs 5`` as ``chainrule rbm train --epochs 5``: ``train`` is the
     group's one action, so options straight after ``rbm`` are its options."""
-    options = len(argv) > 1 and argv[1].startswith("-") and argv[1] not in ("-h", "--help")
-    if argv[:1] == ["rbm"] and options:
+    own = [a for a in argv[1:] if a.startswith("-") and a not in _GENERAL_FLAGS]
+    if argv[:1] == ["rbm"] and own and argv[1].startswith("-"):
         return ["rbm", "train", *argv[1:]]
     return argv
 
