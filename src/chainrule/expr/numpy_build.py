@@ -154,7 +154,7 @@ class _Numpy:
     def _heaviside(self, z: T.Expr, at_zero: T.Expr, t: Any) -> T.Expr:
         """``np.heaviside(z, h0)``: 1 where z > 0, ``h0`` where z = 0, else 0."""
         if not isinstance(at_zero, T.Constant):
-            raise self.b.error("np.heaviside's second argument must be a number (0 or 1)", t)
+            raise self.b.error("np.heaviside's second argument must be a number, such as 0 or 1", t)
         zero = T.Constant(0)
         if at_zero.value == 0:
             return self.b.make(T.Indicator, t, z, ">", zero)
