@@ -39,6 +39,7 @@ def test_equivalent_forms_are_correct(answer: str) -> None:
         (r"-((W_2^T \delta) \odot [z_1 > 0]) x^T", "sign", None),
         (r"W_2^T \delta x^T", "missing_mask", ("layer", 1)),
         (r"((W_2^T \delta) \odot h_1) x^T", "wrong_derivative", ("kind", "function")),
+        (r"((W_1^T \delta) \odot [z_1 > 0]) x^T", "wrong_layer", ("expected", "W_2")),
         (r"0 W_1", "zero", None),
         (r"W_1 + 1", "wrong", None),
     ],
@@ -118,4 +119,4 @@ def test_result_to_json() -> None:
                          "counterexample"}  # fmt: skip
     with pytest.raises(ValueError, match="unknown diagnosis code"):
         Result(False, "nearly", [], "")
-    assert len(CODES) == 17
+    assert len(CODES) == 18

@@ -3,7 +3,7 @@
 Order of the verdicts (first match wins): correct; transposed; scaled (a named factor);
 sign; then the mutations of :mod:`chainrule.check.mutations` (missing mask, wrong
 derivative, swapped order, missing batch sum, missing or wrong L2), each also transposed or
-scaled; then a regression on the reference's terms (wrong coefficient, missing term);
+scaled; then a name of another layer (:mod:`chainrule.check.layer_swap`); then a regression on the reference's terms (wrong coefficient, missing term);
 zero; a shape that no hypothesis explains; else wrong, with a counterexample.
 
 The values of the reference and of every mutation are computed once per grader, so
@@ -18,6 +18,7 @@ import numpy as np
 
 from chainrule.check import messages
 from chainrule.check.answer import ReadError, read_answer
+from chainrule.check.layer_swap import swapped_in_text, swapped_layer
 from chainrule.check.match import Match, compare, name_factor
 from chainrule.check.mutations import Candidate, candidates
 from chainrule.check.reference import Reference
@@ -84,7 +85,7 @@ class Grader:
     def _grade(self, text: object) -> Result:
         try:
             read = read_answer(text, self.ref.symbols, self.ref.functions)
-            instances = self.answer_instances
+            instances, table = self.answer_instances, self.ref.symbols
             if isinstance(read, ReadError) and read.code == "shape_mismatch" and self.as_matrices:
                 # a 1 x 1 matrix is a number only where that makes the formula fit. Where
                 # the number was what stopped the reading (delta @ W3 with delta one
@@ -97,11 +98,15 @@ class Grader:
                     or again.code != "shape_mismatch"
                     or (number_in_product)
                 ):
-                    read, instances = again, self.ref.instances
+                    read, instances, table = again, self.ref.instances, self.as_matrices
+            if isinstance(read, ReadError) and read.code == "shape_mismatch":
+                swapped = self._swapped_in_text(text, table, instances)
+                if swapped is not None:
+                    return self.result(swapped)
             if isinstance(read, ReadError):
                 verdict = Verdict([read.code], read.details, read.message, read.hint)
                 return self.result(verdict)
-            return self.result(self.judge(read, instances))
+            return self.result(self.judge(read, instances, table))
         except (ExpressionError, RecursionError, MemoryError, ValueError, TypeError) as err:
             return self.result(Verdict(["parse_error"], {}, f"The answer cannot be read: {err}"))
 
@@ -125,8 +130,11 @@ class Grader:
 
     # ------------------------------------------------------------ judging
 
-    def judge(self, tree: T.Expr, instances: list[dict[str, Any]]) -> Verdict:
-        """The diagnosis of an answer tree evaluated on ``instances``."""
+    def judge(
+        self, tree: T.Expr, instances: list[dict[str, Any]], table: dict[str, Any] | None = None
+    ) -> Verdict:
+        """The diagnosis of an answer tree evaluated on ``instances``; ``table`` holds the
+        shapes the tree was read with (the reference's symbols by default)."""
         try:
             with np.errstate(all="ignore"):
                 answer = values_on(tree, instances, self.ref.free)
@@ -136,6 +144,13 @@ class Grader:
         found = self.against_reference(answer)
         if found is None:
             found = self.against_mutations(answer)
+        if found is None:
+            found = swapped_layer(
+                tree,
+                self.ref.symbols if table is None else table,
+                lambda repaired: values_on(repaired, instances, self.ref.free),
+                self._is_right,
+            )
         if found is None and all(_is_zero(a) for a in answer):
             found = Verdict(["zero"])
         if found is None:
@@ -156,6 +171,22 @@ class Grader:
         if self.ref.exact and name_factor(match.factor, self.ref.sizes, named_only=True) is None:
             return None  # one number times any number is another: only named factors count
         return self.describe(match, [], {})
+
+    def _swapped_in_text(
+        self, text: object, table: dict[str, Any], instances: list[dict[str, Any]]
+    ) -> Verdict | None:
+        """``wrong_layer`` for an answer that does not fit as written (see
+        :func:`~chainrule.check.layer_swap.swapped_in_text`)."""
+        return swapped_in_text(
+            table,
+            lambda shapes: read_answer(text, shapes, self.ref.functions),
+            lambda repaired: values_on(repaired, instances, self.ref.free),
+            self._is_right,
+        )
+
+    def _is_right(self, answer: list[np.ndarray]) -> bool:
+        verdict = self.against_reference(answer)
+        return verdict is not None and verdict.codes == ["correct"]
 
     def against_mutations(self, answer: list[np.ndarray]) -> Verdict | None:
         for cand, values in self.candidates:

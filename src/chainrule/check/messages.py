@@ -108,8 +108,18 @@ def _factor(d: dict[str, Any]) -> tuple[str, str]:
     return f"{message} (the answer's L2 term is {d.get('factor')} times the right one)", hint
 
 
+def _wrong_layer(d: dict[str, Any]) -> tuple[str, str]:
+    used, expected = plain(str(d.get("used"))), plain(str(d.get("expected")))
+    return (
+        f"The answer uses {used} where {expected} belongs: the same quantity, of another layer.",
+        "Each layer's gradients take that layer's own quantities: for the weights of layer "
+        "l, the delta of layer l and the activations that enter layer l.",
+    )
+
+
 #: The codes whose words are filled from the diagnosis details.
 _FILLED = {
+    "wrong_layer": _wrong_layer,
     "missing_mask": _mask,
     "wrong_derivative": _wrong_derivative,
     "scaled": _scaled,

@@ -20,6 +20,7 @@ code                       meaning
 ``regularization_factor``  the L2 term with lambda for 2 lambda (or the reverse)
 ``wrong_coefficient``      a term of a sum with the wrong coefficient
 ``missing_term``           a term of a sum left out
+``wrong_layer``            a quantity of another layer (``details["used"]``, ``["expected"]``)
 ``zero``                   identically zero where the gradient is not
 ``wrong``                  none of the above; ``counterexample`` shows where
 =========================  ==========================================================
@@ -55,6 +56,7 @@ CODES: tuple[str, ...] = (
     *MUTATION_CODES,
     "wrong_coefficient",
     "missing_term",
+    "wrong_layer",
     "zero",
     "wrong",
 )
