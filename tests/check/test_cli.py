@@ -159,3 +159,14 @@ def test_a_number_used_as_a_1x1_matrix_does_not_hide_the_real_trouble(answer, co
 )
 def test_numpy_ways_of_writing_the_mask_are_correct(answer):
     assert cr.check.problem("seed001-q1.11").grade(answer).correct
+
+
+def test_a_term_and_an_unknown_name_are_shown_as_a_student_reads_them():
+    p = cr.check.problem("seed002-dW2")
+    r = p.grade(r"a_{(1)}^T (p - Y) + 2 \lambda W_{(2)}")  # the 1/n forgotten
+    assert r.code == "wrong_coefficient"
+    assert r.message.startswith("The term a_(1)ᵀ @ (1 / n * (softmax(z_(2)) - Y)) has")
+    assert r.details["term"].startswith("a_{(1)}^T")  # the LaTeX stays in the details
+    r = p.grade(r"\frac{1}{n} a_{(0)}^T (p - Y) + 2 \lambda W_{(2)}")
+    assert r.code == "unknown_symbol" and r.details["symbol"] == "a_{(0)}"
+    assert r.message == "The problem has no symbol a_{(0)}."

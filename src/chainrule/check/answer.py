@@ -21,6 +21,7 @@ from chainrule.expr.symbols import SymbolTable, canonical
 __all__ = ["ReadError", "read_answer"]
 
 _UNKNOWN = re.compile(r"unknown (?:symbol|name) (.+?); known names")
+_TRANSPOSE_MARK = re.compile(r"\^(?:\{(?:T|\\top|\\intercal)\}|T|\\top|\\intercal)$")
 _SHAPES = re.compile(r"left has shape (\([^)]*\)), right has shape (\([^)]*\))")
 _SUBFORMULA = re.compile(r" in `(.*)`\s*$", re.S)
 _LIMITS = ("characters; at most", "nests deeper", "more than", "control character",
@@ -144,14 +145,13 @@ def classify(err: ExpressionError, symbols: dict[str, Any]) -> ReadError:
         )
     m = _UNKNOWN.search(message)
     if m:
-        name = m.group(1)
+        name = _TRANSPOSE_MARK.sub("", m.group(1))  # a_{(0)}^T: the name is a_{(0)}
         close = did_you_mean(name, symbols)
         hint = f"Did you mean {' or '.join(close)}?" if close else ""
         hint = hint or "Use only the names the problem defines."
-        text = message.split(";")[0]
         return ReadError(
             "unknown_symbol",
-            f"The problem has no symbol {name}: {text}.",
+            f"The problem has no symbol {name}.",
             hint,
             dict(where, symbol=name, suggestions=close),
         )

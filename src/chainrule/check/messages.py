@@ -52,7 +52,8 @@ def _scaled(d: dict[str, Any]) -> tuple[str, str]:
 
 def _coefficient(d: dict[str, Any]) -> tuple[str, str]:
     return (
-        f"The term {d.get('term')} has the coefficient {d.get('found')}; it should be "
+        f"The term {d.get('term_text', d.get('term'))} has the coefficient {d.get('found')}; "
+        f"it should be "
         f"{d.get('expected')}.",
         "Count how many times each term occurs in the sum you differentiate.",
     )
@@ -100,7 +101,8 @@ _FIXED: dict[str, tuple[str, str]] = {
 
 
 def _missing_term(d: dict[str, Any]) -> tuple[str, str]:
-    return f"The term {d.get('term')} of the sum is missing.", _FIXED["missing_term"][1]
+    term = d.get("term_text", d.get("term"))
+    return f"The term {term} of the sum is missing.", _FIXED["missing_term"][1]
 
 
 def _factor(d: dict[str, Any]) -> tuple[str, str]:
@@ -132,8 +134,8 @@ _FILLED = {
 def plain(quantity: str) -> str:
     """The quantity asked (LaTeX) as a terminal and a grade report show it:
     ``\\frac{\\partial \\mathcal{L}}{\\partial b_1}`` -> ``dℒ/db_1``."""
-    from chainrule.derivation.render import unicode
     from chainrule.expr import tree as T
+    from chainrule.expr.glyphs import unicode
     from chainrule.expr.render import to_text
 
     return unicode(to_text(T.Symbol(quantity, ())))

@@ -132,8 +132,8 @@ def _listing(pid: str) -> dict[str, str]:
     """What ``--list`` says of a built-in problem: its id, the quantity asked (as LaTeX and
     as plain text), where it comes from, and its question where the bank words one."""
     from chainrule.check.bank import problem
-    from chainrule.derivation.render import unicode
     from chainrule.expr import tree as T
+    from chainrule.expr.glyphs import unicode
     from chainrule.expr.render import to_text
 
     p = problem(pid)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from chainrule.derivation.sections import Line, sections, shape_latex, shape_text
+from chainrule.expr.glyphs import unicode
 
 __all__ = [
     "as_data",
@@ -211,25 +211,6 @@ def to_text(d, verification=None) -> str:
     """Unicode text for a terminal."""
     body = _walk(d, verification, str, _text_prose, _text_lines, str, section_end=("",))
     return "\n".join([_header(d), "", *body]).rstrip() + "\n"
-
-
-_UNICODE = {
-    "delta": "δ", "lambda": "λ", "sigma": "σ", "theta": "θ",
-    "alpha": "α", "beta": "β", "epsilon": "ε", "eta": "η", "mu": "μ",
-}  # fmt: skip
-
-
-_SCRIPT = {"L": "ℒ", "J": "𝒥", "E": "ℰ"}
-
-
-def unicode(text: str) -> str:
-    """The plain (NumPy-like) text with Greek letters, hats and transposes in Unicode:
-    ``dL/dW_2 = delta_2.T @ h_1`` becomes ``dL/dW_2 = δ_2ᵀ @ h_1``."""
-    text = re.sub(r"([A-Za-z])_mathcal", lambda m: _SCRIPT.get(m.group(1), m.group(1)), text)
-    for word, char in _UNICODE.items():
-        text = re.sub(rf"(?<![A-Za-z]){word}(?![a-z])", char, text)
-    text = re.sub(r"\b([A-Za-z])_hat\b", "\\1\u0302", text)
-    return re.sub(r"\.T\b", "ᵀ", text)
 
 
 def to_json(d, verification=None) -> str:

@@ -20,10 +20,11 @@ import numpy as np
 from chainrule.derivation.at import parse_at
 from chainrule.derivation.compare import TOLERANCE, relative_error
 from chainrule.derivation.engine import engine_arrays, notation_values
-from chainrule.derivation.render import latex_note, unicode
+from chainrule.derivation.render import latex_note
 from chainrule.derivation.step import Step
 from chainrule.errors import ConfigError, ExpressionError
 from chainrule.expr import tree as T
+from chainrule.expr.glyphs import unicode
 from chainrule.expr.maps import constant, rebuild
 from chainrule.expr.render import to_latex
 from chainrule.layers import LeakyReLU, ReLU
