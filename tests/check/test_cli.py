@@ -170,3 +170,13 @@ def test_a_term_and_an_unknown_name_are_shown_as_a_student_reads_them():
     r = p.grade(r"\frac{1}{n} a_{(0)}^T (p - Y) + 2 \lambda W_{(2)}")
     assert r.code == "unknown_symbol" and r.details["symbol"] == "a_{(0)}"
     assert r.message == "The problem has no symbol a_{(0)}."
+
+
+def test_a_diagnosis_shows_its_sub_formula_as_text_and_keeps_the_latex():
+    r = cr.check.problem("seed004-mlp-dW1").grade(
+        r"\frac{2}{3} ((w_2^T (\hat{y} - y)) \odot A) X^T"
+    )
+    assert r.code == "wrong_derivative"
+    assert "(A^[1]) where its derivative A^[1] * (1 - A^[1]) belongs" in r.message
+    assert r.details["subformula"] == r"A^{[1]} \odot (1 - A^{[1]})"
+    assert r.details["subformula_text"] == "A^[1] * (1 - A^[1])"

@@ -16,12 +16,17 @@ def _layer(d: dict[str, Any]) -> str:
     return f" of layer {layer}" if layer is not None else ""
 
 
+def _text(d: dict[str, Any], key: str, default: str = "") -> str:
+    """A sub-formula of the details as a message shows it: its plain text where given."""
+    return str(d.get(f"{key}_text", d.get(key, default)))
+
+
 def _mask(d: dict[str, Any]) -> tuple[str, str]:
     fn = d.get("function", "activation")
     what = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}.get(fn, fn)
     return (
         f"The derivative of the {what}{_layer(d)} is missing: the gradient must pass through "
-        f"{d.get('subformula', 'its derivative')} on its way back.",
+        f"{_text(d, 'subformula', 'its derivative')} on its way back.",
         f"An activation is not the identity: its Jacobian is diagonal, so multiply "
         f"element-wise by {what}'(z) at that layer (for ReLU, the mask [z > 0]).",
     )
@@ -31,12 +36,12 @@ def _wrong_derivative(d: dict[str, Any]) -> tuple[str, str]:
     if d.get("kind") == "function":
         return (
             f"At layer {d.get('layer')} the answer uses the activation itself "
-            f"({d.get('written')}) where its derivative {d.get('subformula')} belongs.",
+            f"({_text(d, 'written')}) where its derivative {_text(d, 'subformula')} belongs.",
             "Differentiate the activation: the backward pass multiplies by f'(z), not f(z).",
         )
     return (
         f"At layer {d.get('layer')} the derivative is taken at the wrong place "
-        f"({d.get('written')}); it belongs at the pre-activation: {d.get('subformula')}.",
+        f"({_text(d, 'written')}); it belongs at the pre-activation: {_text(d, 'subformula')}.",
         "f'(z) is evaluated at the layer's input z, not at its output a = f(z).",
     )
 
@@ -52,7 +57,7 @@ def _scaled(d: dict[str, Any]) -> tuple[str, str]:
 
 def _coefficient(d: dict[str, Any]) -> tuple[str, str]:
     return (
-        f"The term {d.get('term_text', d.get('term'))} has the coefficient {d.get('found')}; "
+        f"The term {_text(d, 'term')} has the coefficient {d.get('found')}; "
         f"it should be "
         f"{d.get('expected')}.",
         "Count how many times each term occurs in the sum you differentiate.",
@@ -101,7 +106,7 @@ _FIXED: dict[str, tuple[str, str]] = {
 
 
 def _missing_term(d: dict[str, Any]) -> tuple[str, str]:
-    term = d.get("term_text", d.get("term"))
+    term = _text(d, "term")
     return f"The term {term} of the sum is missing.", _FIXED["missing_term"][1]
 
 

@@ -24,7 +24,8 @@ from chainrule.check.result import MUTATION_CODES
 from chainrule.check.trees import rebuild
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
-from chainrule.expr.render import to_latex
+from chainrule.expr.glyphs import unicode
+from chainrule.expr.render import to_latex, to_text
 
 __all__ = ["CODE_ORDER", "Candidate", "Mutation", "candidates", "mutations"]
 
@@ -188,7 +189,7 @@ def _mask_mutations(ref: Reference) -> Iterator[Mutation]:
 
 
 def _mask_rules(node, kept, factor, act: Activation, ref: Reference) -> Iterator[Mutation]:
-    facts = {"layer": act.layer, "function": act.function, "subformula": to_latex(factor)}
+    facts = {"layer": act.layer, "function": act.function, **_shown("subformula", factor)}
     yield Mutation("missing_mask", facts, node, lambda _n, rec, k=kept: rec(k))
     output = _output_symbol(factor, act, ref)
     if output is None:
@@ -200,7 +201,7 @@ def _mask_rules(node, kept, factor, act: Activation, ref: Reference) -> Iterator
             continue
         yield Mutation(
             "wrong_derivative",
-            dict(facts, kind=kind, written=to_latex(new)),
+            dict(facts, kind=kind, **_shown("written", new)),
             node,
             lambda _n, rec, k=kept, new=new: T.ElementwiseProduct(rec(k), new),
         )
@@ -216,7 +217,7 @@ def _apply_mutations(ref: Reference) -> Iterator[Mutation]:
             new = T.Apply(node.function, node.args, node.order - 1)
             yield Mutation(
                 "wrong_derivative",
-                {"kind": "function", "written": to_latex(new), "subformula": to_latex(node)},
+                {"kind": "function", **_shown("written", new), **_shown("subformula", node)},
                 node,
                 lambda _n, _rec, new=new: new,
             )
@@ -231,7 +232,7 @@ def _swap_mutations(base: T.Expr) -> Iterator[Mutation]:
         if isinstance(node, T.MatMul) and node.shape != ():
             yield Mutation(
                 "swapped_order",
-                {"subformula": to_latex(node)},
+                _shown("subformula", node),
                 node,
                 lambda n, rec: T.MatMul(rec(n.right), rec(n.left)),
             )
@@ -258,10 +259,16 @@ def _batch_sum_mutations(ref: Reference) -> Iterator[Mutation]:
             continue
         yield Mutation(
             "missing_batch_sum",
-            {"subformula": to_latex(node)},
+            _shown("subformula", node),
             node,
             lambda _n, rec, k=kept: rec(k),
         )
+
+
+def _shown(key: str, node: T.Expr) -> dict[str, str]:
+    """A sub-formula for the details: ``key`` as LaTeX (for graders and reports), and
+    ``key_text`` as the plain text the messages show."""
+    return {key: to_latex(node), f"{key}_text": unicode(to_text(node))}
 
 
 def _mentions(node: T.Expr, name: str) -> bool:
@@ -276,7 +283,7 @@ def _l2_mutations(ref: Reference) -> Iterator[Mutation]:
             continue
         for term, other in ((node.right, node.left), (node.left, node.right)):
             if _mentions(term, ref.l2) and not _mentions(other, ref.l2):
-                facts = {"term": to_latex(term)}
+                facts = _shown("term", term)
                 yield Mutation(
                     "missing_regularization", facts, node, lambda _n, rec, k=other: rec(k)
                 )
