@@ -128,15 +128,13 @@ def fit(
     X, y = check_data(model, data, "training data")
     val = None if validation is None else check_data(model, validation, "validation data")
     n = X.shape[0]
-    twice = _warn_if_squashed_twice(model, loss)
     batch_size, notes = _usable_batch_size(batch_size, n)
     progress = EpochProgress(epochs, -(-n // batch_size), verbose=verbose)
     run = Run(model, loss, optimizer, l2, seed, batch_size, n, metadata, progress)
     if resume is not None:
         restore(run, resume, epochs)
     progress.first_epoch = run.epoch + 1
-    if twice and twice not in run.history.notes:  # on record (a resumed run has it)
-        run.history.notes.append(twice)
+    _warn_if_squashed_twice(run)
     chooser = for_setting(threads)
     kind, threshold = classifier_kind(loss), decision_threshold(loss, model)
     plan = _Plan(list(callbacks), L2(l2) if l2 else None, kind, threshold, val, chooser)
@@ -183,13 +181,15 @@ class _Plan(NamedTuple):
     threads: ThreadChooser
 
 
-def _warn_if_squashed_twice(model: Any, loss: Any) -> str | None:
+def _warn_if_squashed_twice(run: Run) -> None:
     """Warn (once, on stderr) where the last layer is the function the loss applies again
-    (:func:`~chainrule.losses.pairing.squashed_twice`); the message, or None."""
-    twice = squashed_twice(model, loss)
+    (:func:`~chainrule.losses.pairing.squashed_twice`), and keep the message in the
+    history's notes (a resumed run has it there already)."""
+    twice = squashed_twice(run.model, run.loss)
     if twice:
         warnings.warn(twice, UserWarning, stacklevel=3)
-    return twice
+        if twice not in run.history.notes:
+            run.history.notes.append(twice)
 
 
 def _check_settings(epochs: Any, batch_size: Any, l2: Any) -> None:
