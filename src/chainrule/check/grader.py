@@ -28,6 +28,7 @@ from chainrule.check.values import answer_values, values_on
 from chainrule.check.verdict import Verdict
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
+from chainrule.expr.glyphs import plain_name
 
 __all__ = ["Grader"]
 
@@ -58,7 +59,7 @@ class Grader:
         sig_digits: int | None = None,
     ) -> None:
         self.ref = ref
-        self.asked = messages.plain(ref.quantity)  # the quantity's name in messages
+        self.asked = plain_name(ref.quantity)  # the quantity's name in messages
         self.credit = dict(credit or {})
         self.feedback = dict(feedback or {})
         self.sig_digits = sig_digits

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.expr.glyphs import plain_name
+
 __all__ = ["explain"]
 
 
@@ -116,7 +118,7 @@ def _factor(d: dict[str, Any]) -> tuple[str, str]:
 
 
 def _wrong_layer(d: dict[str, Any]) -> tuple[str, str]:
-    used, expected = plain(str(d.get("used"))), plain(str(d.get("expected")))
+    used, expected = plain_name(str(d.get("used"))), plain_name(str(d.get("expected")))
     return (
         f"The answer uses {used} where {expected} belongs: the same quantity, of another layer.",
         "Each layer's gradients take that layer's own quantities: for the weights of layer "
@@ -134,16 +136,6 @@ _FILLED = {
     "missing_term": _missing_term,
     "regularization_factor": _factor,
 }
-
-
-def plain(quantity: str) -> str:
-    """The quantity asked (LaTeX) as a terminal and a grade report show it:
-    ``\\frac{\\partial \\mathcal{L}}{\\partial b_1}`` -> ``dℒ/db_1``."""
-    from chainrule.expr import tree as T
-    from chainrule.expr.glyphs import unicode
-    from chainrule.expr.render import to_text
-
-    return unicode(to_text(T.Symbol(quantity, ())))
 
 
 def explain(code: str, details: dict[str, Any], quantity: str) -> tuple[str, str]:

@@ -24,8 +24,8 @@ from chainrule.check.result import MUTATION_CODES
 from chainrule.check.trees import rebuild
 from chainrule.errors import ExpressionError
 from chainrule.expr import tree as T
-from chainrule.expr.glyphs import unicode
-from chainrule.expr.render import to_latex, to_text
+from chainrule.expr.glyphs import plain_text
+from chainrule.expr.render import to_latex
 
 __all__ = ["CODE_ORDER", "Candidate", "Mutation", "candidates", "mutations"]
 
@@ -268,7 +268,7 @@ def _batch_sum_mutations(ref: Reference) -> Iterator[Mutation]:
 def _shown(key: str, node: T.Expr) -> dict[str, str]:
     """A sub-formula for the details: ``key`` as LaTeX (for graders and reports), and
     ``key_text`` as the plain text the messages show."""
-    return {key: to_latex(node), f"{key}_text": unicode(to_text(node))}
+    return {key: to_latex(node), f"{key}_text": plain_text(node)}
 
 
 def _mentions(node: T.Expr, name: str) -> bool:

@@ -18,8 +18,8 @@ from chainrule.check.trees import flatten_terms
 from chainrule.check.values import values_on
 from chainrule.check.verdict import Verdict
 from chainrule.errors import ExpressionError
-from chainrule.expr.glyphs import unicode
-from chainrule.expr.render import to_latex, to_text
+from chainrule.expr.glyphs import plain_text
+from chainrule.expr.render import to_latex
 
 if TYPE_CHECKING:
     from chainrule.check.reference import Reference
@@ -80,7 +80,7 @@ def _verdict(terms, coef, expected, ref: Reference) -> Verdict | None:
     i = wrong[0]
     details = {
         "term": to_latex(terms[i][1]),
-        "term_text": unicode(to_text(terms[i][1])),  # as the message shows it
+        "term_text": plain_text(terms[i][1]),  # as the message shows it
         "term_number": i + 1,
         "expected": name_factor(Fraction(expected[i]).limit_denominator(10**6), ref.sizes)
         if expected[i] != 0

@@ -132,15 +132,13 @@ def _listing(pid: str) -> dict[str, str]:
     """What ``--list`` says of a built-in problem: its id, the quantity asked (as LaTeX and
     as plain text), where it comes from, and its question where the bank words one."""
     from chainrule.check.bank import problem
-    from chainrule.expr import tree as T
-    from chainrule.expr.glyphs import unicode
-    from chainrule.expr.render import to_text
+    from chainrule.expr.glyphs import plain_name
 
     p = problem(pid)
     return {
         "id": pid,
         "quantity": p.quantity,
-        "asks": unicode(to_text(T.Symbol(p.quantity, ()))),
+        "asks": plain_name(p.quantity),
         "source": str(p.data.get("source", "")),
         "question": p.question,
     }

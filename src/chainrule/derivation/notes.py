@@ -4,8 +4,7 @@ the conventions a derivation states at its top."""
 from __future__ import annotations
 
 from chainrule.derivation.plan import Plan
-from chainrule.expr import tree as T
-from chainrule.expr.render import to_text
+from chainrule.expr.render import name_text
 from chainrule.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from chainrule.losses.pairing import squashed_twice
 
@@ -97,7 +96,7 @@ def conventions(plan: Plan) -> list[str]:
         lines.append(f"L2: {factor} times the sum of squared weights (not biases).")
     if nt.transposed:
         # names as plain text: prose is text in every format (LaTeX escapes it)
-        which = ", ".join(to_text(T.Symbol(nt.layer(nt.weight, k), ())) for k in nt.transposed)
+        which = ", ".join(name_text(nt.layer(nt.weight, k)) for k in nt.transposed)
         lines.append(f"Stored transposed by this notation: {which}.")
     twice = squashed_twice(plan.model, loss)
     if twice:

@@ -8,8 +8,14 @@ its numeric trace, ``check``'s messages and its problem list all use it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-__all__ = ["unicode"]
+from chainrule.expr.render import name_text, to_text
+
+if TYPE_CHECKING:
+    from chainrule.expr.tree import Expr
+
+__all__ = ["plain_name", "plain_text", "unicode"]
 
 _UNICODE = {
     "delta": "δ", "lambda": "λ", "sigma": "σ", "theta": "θ",
@@ -28,3 +34,14 @@ def unicode(text: str) -> str:
         text = re.sub(rf"(?<![A-Za-z]){word}(?![a-z])", char, text)
     text = re.sub(r"\b([A-Za-z])_hat\b", "\\1\u0302", text)
     return re.sub(r"\.T\b", "ᵀ", text)
+
+
+def plain_text(expr: Expr) -> str:
+    """A tree as a terminal shows it: its text form, in Unicode."""
+    return unicode(to_text(expr))
+
+
+def plain_name(name: str) -> str:
+    """A LaTeX name as a terminal shows it:
+    ``\\frac{\\partial \\mathcal{L}}{\\partial b_1}`` -> ``dℒ/db_1``."""
+    return unicode(name_text(name))

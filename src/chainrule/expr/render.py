@@ -19,7 +19,7 @@ from chainrule.expr.symbols import SymbolTable, compose, split_key
 from chainrule.expr.tree import provide
 from chainrule.expr.visit import Rules
 
-__all__ = ["to_latex", "to_text"]
+__all__ = ["name_text", "to_latex", "to_text"]
 
 _ADD, _TERM, _SIGNED, _JUXT, _POSTFIX, _ATOM = 1, 2, 3, 4, 5, 6
 _LATEX_FUNCTION = {
@@ -247,7 +247,7 @@ def to_text(expr: T.Expr) -> str:
     return _text(expr, 0)
 
 
-def _name(name: str) -> str:
+def name_text(name: str) -> str:
     """A LaTeX name in plain text: ``\\frac{\\partial L}{\\partial W_{l+1}}`` ->
     ``dL/dW_(l+1)``, ``\\hat{y}`` -> ``y_hat``, braces and backslashes dropped."""
     name = _fractions(re.sub(r"\\[lc]?dots\b", "...", name))
@@ -290,7 +290,7 @@ def _braced(text: str, start: int) -> tuple[str | None, int]:
 def _ratio(num: str, den: str) -> str:
     part = r"\\partial\s*"
     if re.match(part, num) and re.match(part, den):
-        top, bottom = (_name(re.sub(part, "", x, count=1)) for x in (num, den))
+        top, bottom = (name_text(re.sub(part, "", x, count=1)) for x in (num, den))
         return f"d{_grouped(top)}/d{_grouped(bottom)}"
     wrap = [f"({x})" if re.search(r"[\s+\-*/]", x.strip()) else x for x in (num, den)]
     return "/".join(wrap)
@@ -313,7 +313,7 @@ def _text(e: T.Expr, context: int) -> str:
 
 #: The nodes printed as atoms (level 9): their text.
 _TEXT_ATOMS = {
-    T.Symbol: lambda e: _name(e.name),
+    T.Symbol: lambda e: name_text(e.name),
     T.Size: lambda e: e.name,
     T.IndexVar: lambda e: e.name,
     T.IdentityMatrix: lambda e: f"I[{e.size}]",
@@ -323,7 +323,7 @@ _TEXT_ATOMS = {
     T.Transpose: lambda e: f"{_text(e.operand, 5)}.T",
     T.Index: lambda e: f"{_text(e.operand, 5)}[{', '.join(_text(i, 0) for i in e.indices)}]",
     T.Apply: lambda e: (
-        _name(e.function) + "'" * e.order + f"({', '.join(_text(a, 0) for a in e.args)})"
+        name_text(e.function) + "'" * e.order + f"({', '.join(_text(a, 0) for a in e.args)})"
     ),
     T.Indicator: lambda e: f"[{_text(e.left, 1)} {e.relation} {_text(e.right, 1)}]",
     T.Sum: lambda e: (
