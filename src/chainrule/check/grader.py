@@ -3,8 +3,8 @@
 Order of the verdicts (first match wins): correct; transposed; scaled (a named factor);
 sign; then the mutations of :mod:`chainrule.check.mutations` (missing mask, wrong
 derivative, swapped order, missing batch sum, missing or wrong L2), each also transposed or
-scaled; then a name of another layer (:mod:`chainrule.check.layer_swap`); then a regression on the reference's terms (wrong coefficient, missing term);
-zero; a shape that no hypothesis explains; else wrong, with a counterexample.
+scaled; then a name of another layer (:mod:`chainrule.check.layer_swap`); then a
+regression on the reference's terms (wrong coefficient, missing term); zero; a shape that no hypothesis explains; else wrong, with a counterexample.
 
 The values of the reference and of every mutation are computed once per grader, so
 grading one more answer costs its own evaluation and some comparisons.
@@ -18,7 +18,7 @@ import numpy as np
 
 from chainrule.check import messages
 from chainrule.check.answer import ReadError, read_answer
-from chainrule.check.layer_swap import swapped_in_text, swapped_layer
+from chainrule.check.layer_swap import siblings, swapped_in_text, swapped_layer
 from chainrule.check.match import Match, compare, name_factor
 from chainrule.check.mutations import Candidate, candidates
 from chainrule.check.reference import Reference
@@ -60,6 +60,8 @@ class Grader:
     ) -> None:
         self.ref = ref
         self.asked = plain_name(ref.quantity)  # the quantity's name in messages
+        # the layered names and their siblings: the same in both symbol tables
+        self.siblings = siblings(ref.symbols)
         self.credit = dict(credit or {})
         self.feedback = dict(feedback or {})
         self.sig_digits = sig_digits
@@ -94,11 +96,8 @@ class Grader:
                 # further on), the 1 x 1 reading says what is wrong with the answer
                 again = read_answer(text, self.as_matrices, self.ref.functions)
                 number_in_product = "()" in read.details.get("shapes", [])
-                if (
-                    not isinstance(again, ReadError)
-                    or again.code != "shape_mismatch"
-                    or (number_in_product)
-                ):
+                other_trouble = not isinstance(again, ReadError) or again.code != "shape_mismatch"
+                if number_in_product or other_trouble:
                     read, instances, table = again, self.ref.instances, self.as_matrices
             if isinstance(read, ReadError) and read.code == "shape_mismatch":
                 swapped = self._swapped_in_text(text, table, instances)
@@ -151,6 +150,7 @@ class Grader:
                 self.ref.symbols if table is None else table,
                 lambda repaired: values_on(repaired, instances, self.ref.free),
                 self._is_right,
+                self.siblings,
             )
         if found is None and all(_is_zero(a) for a in answer):
             found = Verdict(["zero"])
@@ -183,6 +183,7 @@ class Grader:
             lambda shapes: read_answer(text, shapes, self.ref.functions),
             lambda repaired: values_on(repaired, instances, self.ref.free),
             self._is_right,
+            self.siblings,
         )
 
     def _is_right(self, answer: list[np.ndarray]) -> bool:

@@ -55,10 +55,12 @@ def swapped_layer(
     symbols: dict[str, Any],
     evaluate: Callable[[T.Expr], list[np.ndarray]],
     is_right: Callable[[list[np.ndarray]], bool],
+    near: dict[str, list[str]] | None = None,
 ) -> Verdict | None:
     """The ``wrong_layer`` verdict when replacing one name of ``tree`` by a sibling makes
-    ``is_right`` true of its values (``evaluate`` gives them), else None."""
-    near = siblings(symbols)
+    ``is_right`` true of its values (``evaluate`` gives them), else None. ``near`` is
+    :func:`siblings` of ``symbols``, given by a caller that grades many answers."""
+    near = siblings(symbols) if near is None else near
     used = sorted({n.name for n in tree.walk() if isinstance(n, T.Symbol) and n.name in near})
     pairs = [(name, other) for name in used for other in near[name]][:MAX_TRIES]
     for name, other in pairs:
@@ -72,11 +74,12 @@ def swapped_in_text(
     read: Callable[[dict[str, Any]], Any],
     evaluate: Callable[[T.Expr], list[np.ndarray]],
     is_right: Callable[[list[np.ndarray]], bool],
+    near: dict[str, list[str]] | None = None,
 ) -> Verdict | None:
     """The same for an answer whose shapes do not fit as written: it is read again with
     one layered name given a sibling's shape (``read(table)`` gives a tree or not), and a
     tree that reads is repaired and compared as :func:`swapped_layer` does."""
-    near = siblings(symbols)
+    near = siblings(symbols) if near is None else near
     pairs = [
         (name, other)
         for name, others in near.items()
