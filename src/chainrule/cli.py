@@ -175,10 +175,11 @@ _GENERAL_FLAGS = ("-h", "--help", "--json", "-q", "--quiet")
 def _with_default_action(argv: list[str]) -> list[str]:
     """``chainrule rbm --epochs 5`` as ``chainrule rbm train --epochs 5``: ``train`` is the
     group's one action, so options straight after ``rbm`` are its options."""
-    own = [a for a in argv[1:] if a.startswith("-") and a not in _GENERAL_FLAGS]
-    if argv[:1] == ["rbm"] and own and argv[1].startswith("-"):
-        return ["rbm", "train", *argv[1:]]
-    return argv
+    if argv[:1] != ["rbm"] or len(argv) < 2 or not argv[1].startswith("-"):
+        return argv
+    if all(a in _GENERAL_FLAGS for a in argv[1:] if a.startswith("-")):
+        return argv
+    return ["rbm", "train", *argv[1:]]
 
 
 def _interrupted(args: argparse.Namespace, command: str, err: KeyboardInterrupt) -> int:
