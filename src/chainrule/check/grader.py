@@ -4,7 +4,8 @@ Order of the verdicts (first match wins): correct; transposed; scaled (a named f
 sign; then the mutations of :mod:`chainrule.check.mutations` (missing mask, wrong
 derivative, swapped order, missing batch sum, missing or wrong L2), each also transposed or
 scaled; then a name of another layer (:mod:`chainrule.check.layer_swap`); then a
-regression on the reference's terms (wrong coefficient, missing term); zero; a shape that no hypothesis explains; else wrong, with a counterexample.
+regression on the reference's terms (wrong coefficient, missing term); zero; a shape that
+no hypothesis explains; else wrong, with a counterexample.
 
 The values of the reference and of every mutation are computed once per grader, so
 grading one more answer costs its own evaluation and some comparisons.
